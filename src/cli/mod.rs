@@ -1,0 +1,84 @@
+//! Command-line parsing and dispatch. Every command calls the same library code as the console.
+
+mod inspect;
+pub mod logging;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use verdict::settings::{Overrides, Settings};
+
+/// verdict: an operations console for LLM agents on at-least-once event streams.
+#[derive(Debug, Parser)]
+#[command(name = "verdict", version, about, propagate_version = true)]
+pub struct Args {
+    /// Config file (see config.example.toml).
+    #[arg(long, short, global = true, env = "VERDICT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Database URL (postgres://... or sqlite://PATH); beats the config file.
+    #[arg(long, global = true, env = "VERDICT_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub db: Option<String>,
+
+    /// Kafka bootstrap servers HOST:PORT,...; beats the config file.
+    #[arg(long, global = true, env = "VERDICT_KAFKA_BROKERS", value_name = "HOST:PORT,...")]
+    pub brokers: Option<String>,
+
+    /// Refuse every write, whatever the config says.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the embedded demo (SQLite + mock Kafka + simulated agents) and open the console.
+    Demo(verdict::demo::DemoArgs),
+    /// Apply pending database migrations.
+    Migrate {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the decision an idempotency key, event id or decision id resolves to.
+    Lookup {
+        /// An idempotency key, an event id (original or redelivered) or a decision id.
+        key_or_event_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The Overview figures: decisions, duplicate hits, mismatches, in-flight and stuck sagas.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs the parsed command.
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let overrides =
+        Overrides { db: args.db.clone(), brokers: args.brokers.clone(), read_only: args.read_only };
+    let settings = Settings::resolve(args.config.as_deref(), overrides)?;
+    match args.command {
+        None => console(settings).await,
+        Some(Command::Demo(demo)) => {
+            verdict::demo::run(demo, settings).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Migrate { json }) => inspect::migrate(&settings, json).await,
+        Some(Command::Lookup { key_or_event_id, json }) => {
+            inspect::lookup(&settings, &key_or_event_id, json).await
+        }
+        Some(Command::Stats { json }) => inspect::stats(&settings, json).await,
+    }
+}
+
+/// Opens the console on the configured database and Kafka cluster.
+async fn console(settings: Settings) -> anyhow::Result<ExitCode> {
+    settings.require_db()?;
+    verdict::ui::run(settings).await.context("console")?;
+    Ok(ExitCode::SUCCESS)
+}
