@@ -33,7 +33,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock stopped at `start`.
     pub fn new(start: Micros) -> Self {
-        Self { now: Arc::new(AtomicI64::new(start)) }
+        Self {
+            now: Arc::new(AtomicI64::new(start)),
+        }
     }
 
     /// Moves the clock forward by `by` microseconds.

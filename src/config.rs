@@ -39,7 +39,12 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: None, url_env: None, url_file: None, max_connections: 8 }
+        Self {
+            url: None,
+            url_env: None,
+            url_file: None,
+            max_connections: 8,
+        }
     }
 }
 
@@ -55,7 +60,10 @@ pub struct DedupConfig {
 
 impl Default for DedupConfig {
     fn default() -> Self {
-        Self { window_days: 32, lease_seconds: 60 }
+        Self {
+            window_days: 32,
+            lease_seconds: 60,
+        }
     }
 }
 
@@ -112,7 +120,9 @@ impl KafkaConfig {
         let mut props = self.properties.clone();
         for (prop, var) in &self.secret_env {
             let value = std::env::var(var).map_err(|_| {
-                Error::Config(format!("kafka.secret_env: environment variable {var} is not set"))
+                Error::Config(format!(
+                    "kafka.secret_env: environment variable {var} is not set"
+                ))
             })?;
             props.insert(prop.clone(), value);
         }
@@ -135,7 +145,10 @@ pub struct ConsoleConfig {
 
 impl Default for ConsoleConfig {
     fn default() -> Self {
-        Self { theme: "default".into(), refresh_ms: 1_000 }
+        Self {
+            theme: "default".into(),
+            refresh_ms: 1_000,
+        }
     }
 }
 
@@ -158,9 +171,11 @@ impl Config {
     fn check(&self) -> std::result::Result<(), String> {
         if let Some(url) = &self.database.url {
             if url_has_password(url) {
-                return Err("database.url holds a password; put the URL in the environment \
+                return Err(
+                    "database.url holds a password; put the URL in the environment \
                             (database.url_env) or a file (database.url_file) instead"
-                    .into());
+                        .into(),
+                );
             }
         }
         for key in self.kafka.properties.keys() {
@@ -187,7 +202,9 @@ impl Config {
         }
         if let Some(var) = &self.database.url_env {
             let url = std::env::var(var).map_err(|_| {
-                Error::Config(format!("database.url_env: environment variable {var} is not set"))
+                Error::Config(format!(
+                    "database.url_env: environment variable {var} is not set"
+                ))
             })?;
             return Ok(Some(url));
         }
@@ -216,7 +233,9 @@ fn read_secret_file(path: &Path) -> Result<String> {
 
 /// True for `scheme://user:password@host...`.
 fn url_has_password(url: &str) -> bool {
-    let Some((_, rest)) = url.split_once("://") else { return false };
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
     let authority = rest.split(['/', '?']).next().unwrap_or("");
     match authority.rsplit_once('@') {
         Some((userinfo, _)) => userinfo.contains(':'),
@@ -227,12 +246,16 @@ fn url_has_password(url: &str) -> bool {
 /// librdkafka properties that carry credentials.
 fn is_secret_property(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    key.contains("password") || key.contains("secret") || key.ends_with(".pem") && key.contains("key")
+    key.contains("password")
+        || key.contains("secret")
+        || key.ends_with(".pem") && key.contains("key")
 }
 
 /// Hides the password of a URL for messages and logs.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
     let (authority, path) = match rest.find(['/', '?']) {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
@@ -281,7 +304,10 @@ mod tests {
 
     #[test]
     fn redaction_hides_only_the_password() {
-        assert_eq!(redact_url("postgres://u:pw@h:5432/db?x=1"), "postgres://u:***@h:5432/db?x=1");
+        assert_eq!(
+            redact_url("postgres://u:pw@h:5432/db?x=1"),
+            "postgres://u:***@h:5432/db?x=1"
+        );
         assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
     }

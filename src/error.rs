@@ -7,15 +7,15 @@ use thiserror::Error;
 pub enum Error {
     /// The database could not be reached or refused a statement.
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
 
     /// A schema migration failed.
     #[error("migration: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
+    Migration(sqlx::migrate::MigrateError),
 
     /// The Kafka client or broker reported an error.
     #[error("kafka: {0}")]
-    Kafka(#[from] rdkafka::error::KafkaError),
+    Kafka(rdkafka::error::KafkaError),
 
     /// The configuration is unusable; the message names the setting.
     #[error("config: {0}")]
@@ -32,6 +32,27 @@ pub enum Error {
     /// The model call wrapped by the gate failed; nothing was written but the claim.
     #[error("inference failed: {0}")]
     Inference(String),
+}
+
+// The conversions are written out rather than derived with `#[from]`, which would also make
+// the inner error the `source()`: each message already includes it, and error chains printed
+// with `{:#}` would repeat it.
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Database(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Self::Migration(e)
+    }
+}
+
+impl From<rdkafka::error::KafkaError> for Error {
+    fn from(e: rdkafka::error::KafkaError) -> Self {
+        Self::Kafka(e)
+    }
 }
 
 /// Result alias used across the library.

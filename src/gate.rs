@@ -55,7 +55,10 @@ pub enum Outcome {
     /// The model ran and this decision was committed.
     Decided(Decision),
     /// The key was already decided; the stored decision is replayed and a hit recorded.
-    Duplicate { decision: Decision, payload_matched: bool },
+    Duplicate {
+        decision: Decision,
+        payload_matched: bool,
+    },
     /// Another worker holds a live claim; retry after the lease expires.
     InProgress { lease_expires_at_us: Micros },
 }
@@ -81,7 +84,10 @@ pub struct GateConfig {
 
 impl Default for GateConfig {
     fn default() -> Self {
-        Self { window_us: 32 * DAY_US, lease_us: 60_000_000 }
+        Self {
+            window_us: 32 * DAY_US,
+            lease_us: 60_000_000,
+        }
     }
 }
 
@@ -114,7 +120,12 @@ impl Gate {
         config: GateConfig,
         projector: Arc<dyn Projector>,
     ) -> Self {
-        Self { store, clock, config, projector }
+        Self {
+            store,
+            clock,
+            config,
+            projector,
+        }
     }
 
     /// Passes one delivery through the gate; `infer` runs at most once, and only when this
@@ -178,14 +189,23 @@ impl Gate {
 
     /// Answers a delivery whose key someone else holds or has decided.
     async fn answer_from_window(&self, event: &Event, hash: &str) -> Result<Outcome> {
-        let key = self.store.dedup_key(&event.idempotency_key).await?.ok_or_else(|| {
-            Error::Conflict(format!("key {} vanished while being read", event.idempotency_key))
-        })?;
+        let key = self
+            .store
+            .dedup_key(&event.idempotency_key)
+            .await?
+            .ok_or_else(|| {
+                Error::Conflict(format!(
+                    "key {} vanished while being read",
+                    event.idempotency_key
+                ))
+            })?;
         match (key.status, &key.decision_id) {
             (KeyStatus::Completed, Some(decision_id)) => {
                 self.record_hit(event, hash, &key, decision_id).await
             }
-            _ => Ok(Outcome::InProgress { lease_expires_at_us: key.lease_expires_at_us.unwrap_or(0) }),
+            _ => Ok(Outcome::InProgress {
+                lease_expires_at_us: key.lease_expires_at_us.unwrap_or(0),
+            }),
         }
     }
 
@@ -229,9 +249,15 @@ impl Gate {
                 "duplicate delivery with a different payload; answered with the stored decision");
         }
         let decision = self.store.decision(decision_id).await?.ok_or_else(|| {
-            Error::Conflict(format!("key {} points at missing decision {decision_id}", key.idempotency_key))
+            Error::Conflict(format!(
+                "key {} points at missing decision {decision_id}",
+                key.idempotency_key
+            ))
         })?;
-        Ok(Outcome::Duplicate { decision, payload_matched })
+        Ok(Outcome::Duplicate {
+            decision,
+            payload_matched,
+        })
     }
 
     /// Gives the key back after a failed model call, so a retry need not wait for the lease.
@@ -276,7 +302,9 @@ impl Gate {
                     tx.commit().await?;
                     return Ok(());
                 }
-                Err(Error::Conflict(why)) if why == READ_MODEL_MOVED && attempt < PROJECTION_RETRIES => {
+                Err(Error::Conflict(why))
+                    if why == READ_MODEL_MOVED && attempt < PROJECTION_RETRIES =>
+                {
                     tx.rollback().await?;
                 }
                 Err(e) => {
@@ -314,8 +342,14 @@ impl Gate {
         insert_decision(tx, decision).await?;
         let current = crate::projection::current_row(tx, &decision.entity_key).await?;
         let projection = self.projector.project(decision, current.as_ref());
-        apply_projection(tx, decision, current.map(|r| r.version), &projection, self.clock.now_us())
-            .await
+        apply_projection(
+            tx,
+            decision,
+            current.map(|r| r.version),
+            &projection,
+            self.clock.now_us(),
+        )
+        .await
     }
 }
 
@@ -323,7 +357,10 @@ impl Gate {
 pub(crate) const READ_MODEL_MOVED: &str = "read model moved";
 
 /// Appends one decision row.
-pub(crate) async fn insert_decision(tx: &mut Transaction<'static, Any>, d: &Decision) -> Result<()> {
+pub(crate) async fn insert_decision(
+    tx: &mut Transaction<'static, Any>,
+    d: &Decision,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO decisions (decision_id, idempotency_key, event_id, source_topic, \
              source_partition, source_offset, entity_key, model_name, model_version, raw_output, \
@@ -391,7 +428,10 @@ pub(crate) async fn apply_projection(
 
 fn validate(event: &Event) -> Result<()> {
     if event.idempotency_key.trim().is_empty() {
-        return Err(Error::Invalid(format!("event {} has an empty idempotency key", event.event_id)));
+        return Err(Error::Invalid(format!(
+            "event {} has an empty idempotency key",
+            event.event_id
+        )));
     }
     if event.event_id.trim().is_empty() {
         return Err(Error::Invalid("event id is empty".into()));
@@ -419,7 +459,11 @@ pub struct ParsedOutput {
 /// gate and is never rewritten.
 pub fn parse_output(raw: &str) -> ParsedOutput {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(raw) else {
-        return ParsedOutput { is_json: false, label: None, confidence: None };
+        return ParsedOutput {
+            is_json: false,
+            label: None,
+            confidence: None,
+        };
     };
     let label = ["label", "decision"]
         .iter()
@@ -429,7 +473,11 @@ pub fn parse_output(raw: &str) -> ParsedOutput {
         .get("confidence")
         .and_then(|v| v.as_f64())
         .filter(|c| c.is_finite() && (0.0..=1.0).contains(c));
-    ParsedOutput { is_json: true, label, confidence }
+    ParsedOutput {
+        is_json: true,
+        label,
+        confidence,
+    }
 }
 
 #[cfg(test)]
@@ -439,7 +487,14 @@ mod tests {
     #[test]
     fn parses_label_and_confidence() {
         let p = parse_output(r#"{"label":"approve","confidence":0.93}"#);
-        assert_eq!(p, ParsedOutput { is_json: true, label: Some("approve".into()), confidence: Some(0.93) });
+        assert_eq!(
+            p,
+            ParsedOutput {
+                is_json: true,
+                label: Some("approve".into()),
+                confidence: Some(0.93)
+            }
+        );
     }
 
     #[test]
@@ -451,8 +506,14 @@ mod tests {
 
     #[test]
     fn out_of_range_confidence_is_dropped() {
-        assert_eq!(parse_output(r#"{"decision":"reject","confidence":7}"#).confidence, None);
-        assert_eq!(parse_output(r#"{"decision":"reject"}"#).label.as_deref(), Some("reject"));
+        assert_eq!(
+            parse_output(r#"{"decision":"reject","confidence":7}"#).confidence,
+            None
+        );
+        assert_eq!(
+            parse_output(r#"{"decision":"reject"}"#).label.as_deref(),
+            Some("reject")
+        );
     }
 
     #[test]

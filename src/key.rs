@@ -27,10 +27,15 @@ impl KeyBuilder {
     /// The finished key; an empty part or no part at all is refused.
     pub fn build(self) -> Result<String> {
         if self.parts.is_empty() {
-            return Err(Error::Invalid("an idempotency key needs at least one part".into()));
+            return Err(Error::Invalid(
+                "an idempotency key needs at least one part".into(),
+            ));
         }
         if let Some(i) = self.parts.iter().position(|p| p.trim().is_empty()) {
-            return Err(Error::Invalid(format!("idempotency key part {} is empty", i + 1)));
+            return Err(Error::Invalid(format!(
+                "idempotency key part {} is empty",
+                i + 1
+            )));
         }
         let escaped: Vec<String> = self.parts.iter().map(|p| escape(p)).collect();
         Ok(escaped.join(&SEPARATOR.to_string()))
@@ -51,7 +56,10 @@ fn escape(part: &str) -> String {
 
 /// Shorthand for [`KeyBuilder`] over a slice of parts.
 pub fn key_of(parts: &[&str]) -> Result<String> {
-    parts.iter().fold(KeyBuilder::new(), |b, p| b.part(p)).build()
+    parts
+        .iter()
+        .fold(KeyBuilder::new(), |b, p| b.part(p))
+        .build()
 }
 
 #[cfg(test)]
@@ -60,7 +68,10 @@ mod tests {
 
     #[test]
     fn joins_parts_with_the_separator() {
-        assert_eq!(key_of(&["cust-7", "order-42", "refund"]).unwrap(), "cust-7:order-42:refund");
+        assert_eq!(
+            key_of(&["cust-7", "order-42", "refund"]).unwrap(),
+            "cust-7:order-42:refund"
+        );
     }
 
     #[test]

@@ -9,7 +9,10 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = cli::Args::parse();
     let _log_guard = cli::logging::init(args.command.as_ref());
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("verdict: cannot start the async runtime: {e}");

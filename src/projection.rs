@@ -38,13 +38,18 @@ pub struct LabelProjector;
 
 impl Projector for LabelProjector {
     fn project(&self, decision: &Decision, _current: Option<&ReadModelRow>) -> Projection {
-        let Some(label) = &decision.label else { return Projection::default() };
+        let Some(label) = &decision.label else {
+            return Projection::default();
+        };
         let state = serde_json::json!({
             "label": label,
             "confidence": decision.confidence,
             "model_version": decision.model.version,
         });
-        Projection { state: Some(state.to_string()), ..Projection::default() }
+        Projection {
+            state: Some(state.to_string()),
+            ..Projection::default()
+        }
     }
 }
 
@@ -53,11 +58,12 @@ pub(crate) async fn current_row(
     tx: &mut Transaction<'static, Any>,
     entity_key: &str,
 ) -> Result<Option<ReadModelRow>> {
-    let sql = format!(
-        "SELECT entity_key, state, last_decision_id, version, updated_at_us FROM read_model \
-         WHERE entity_key = $1"
-    );
-    let row = sqlx::query(&sql).bind(entity_key).fetch_optional(&mut **tx).await?;
+    let sql = "SELECT entity_key, state, last_decision_id, version, updated_at_us FROM read_model \
+         WHERE entity_key = $1";
+    let row = sqlx::query(sql)
+        .bind(entity_key)
+        .fetch_optional(&mut **tx)
+        .await?;
     Ok(row.as_ref().map(read_row).transpose()?)
 }
 
@@ -82,17 +88,19 @@ pub(crate) async fn write_row(
     now_us: Micros,
 ) -> Result<()> {
     let done = match current_version {
-        Some(version) => sqlx::query(
-            "UPDATE read_model SET state = $1, last_decision_id = $2, version = version + 1, \
+        Some(version) => {
+            sqlx::query(
+                "UPDATE read_model SET state = $1, last_decision_id = $2, version = version + 1, \
                  updated_at_us = $3 WHERE entity_key = $4 AND version = $5",
-        )
-        .bind(state)
-        .bind(decision_id)
-        .bind(now_us)
-        .bind(entity_key)
-        .bind(version)
-        .execute(&mut **tx)
-        .await?,
+            )
+            .bind(state)
+            .bind(decision_id)
+            .bind(now_us)
+            .bind(entity_key)
+            .bind(version)
+            .execute(&mut **tx)
+            .await?
+        }
         None => sqlx::query(
             "INSERT INTO read_model (entity_key, state, last_decision_id, version, updated_at_us) \
              VALUES ($1, $2, $3, 1, $4) ON CONFLICT (entity_key) DO NOTHING",
@@ -121,7 +129,9 @@ pub async fn replay_entity(
     entity_key: &str,
     now_us: Micros,
 ) -> Result<Option<String>> {
-    let Some(folded) = fold_entity(store, projector, entity_key).await? else { return Ok(None) };
+    let Some(folded) = fold_entity(store, projector, entity_key).await? else {
+        return Ok(None);
+    };
 
     // Write under the version read in the same transaction; the write comes first for SQLite.
     let mut tx = store.pool().begin().await?;
@@ -130,7 +140,15 @@ pub async fn replay_entity(
         .execute(&mut *tx)
         .await?;
     let version = current_row(&mut tx, entity_key).await?.map(|r| r.version);
-    write_row(&mut tx, entity_key, &folded.last_decision_id, version, &folded.state, now_us).await?;
+    write_row(
+        &mut tx,
+        entity_key,
+        &folded.last_decision_id,
+        version,
+        &folded.state,
+        now_us,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(folded.state))
 }
@@ -144,7 +162,9 @@ async fn fold_entity(
     let mut folded: Option<ReadModelRow> = None;
     let mut after: Option<(Micros, String)> = None;
     loop {
-        let page = store.entity_decisions_oldest_first(entity_key, after.as_ref(), 500).await?;
+        let page = store
+            .entity_decisions_oldest_first(entity_key, after.as_ref(), 500)
+            .await?;
         let Some(last) = page.last() else { break };
         after = Some((last.decided_at_us, last.decision_id.clone()));
         for decision in page {

@@ -88,7 +88,11 @@ pub async fn record_step(
     now_us: Micros,
 ) -> Result<Saga> {
     if saga.state != SagaState::Running {
-        return Err(Error::Conflict(format!("saga {} is {}, not running", saga.saga_id, saga.state.as_str())));
+        return Err(Error::Conflict(format!(
+            "saga {} is {}, not running",
+            saga.saga_id,
+            saga.state.as_str()
+        )));
     }
     let steps = store.saga_steps(&saga.saga_id).await?;
     let last = steps.len() as i64 - 1;
@@ -104,9 +108,23 @@ pub async fn record_step(
 
     let mut tx = store.pool().begin().await?;
     bump(&mut tx, saga, next_state, next_step, now_us).await?;
-    set_step(&mut tx, &saga.saga_id, saga.current_step, status, error.as_deref(), now_us).await?;
+    set_step(
+        &mut tx,
+        &saga.saga_id,
+        saga.current_step,
+        status,
+        error.as_deref(),
+        now_us,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Saga { state: next_state, current_step: next_step, version: saga.version + 1, updated_at_us: now_us, ..saga.clone() })
+    Ok(Saga {
+        state: next_state,
+        current_step: next_step,
+        version: saga.version + 1,
+        updated_at_us: now_us,
+        ..saga.clone()
+    })
 }
 
 /// Runs the next compensation of a compensating saga (the latest done step first).
@@ -123,7 +141,11 @@ where
     F: FnOnce(&SagaStep) -> std::result::Result<(), String>,
 {
     if saga.state != SagaState::Compensating {
-        return Err(Error::Conflict(format!("saga {} is {}, not compensating", saga.saga_id, saga.state.as_str())));
+        return Err(Error::Conflict(format!(
+            "saga {} is {}, not compensating",
+            saga.saga_id,
+            saga.state.as_str()
+        )));
     }
     let steps = store.saga_steps(&saga.saga_id).await?;
     let Some(step) = steps.iter().rev().find(|s| s.status == StepStatus::Done) else {
@@ -132,30 +154,51 @@ where
     let outcome = compensate(step);
     let (status, state, error) = match &outcome {
         Ok(()) => (StepStatus::Compensated, SagaState::Compensating, None),
-        Err(e) => (StepStatus::CompensationFailed, SagaState::CompensationFailed, Some(e.as_str())),
+        Err(e) => (
+            StepStatus::CompensationFailed,
+            SagaState::CompensationFailed,
+            Some(e.as_str()),
+        ),
     };
     let mut tx = store.pool().begin().await?;
     bump(&mut tx, saga, state, step.step_index, now_us).await?;
-    set_step(&mut tx, &saga.saga_id, step.step_index, status, error, now_us).await?;
+    set_step(
+        &mut tx,
+        &saga.saga_id,
+        step.step_index,
+        status,
+        error,
+        now_us,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Saga { state, current_step: step.step_index, version: saga.version + 1, updated_at_us: now_us, ..saga.clone() })
+    Ok(Saga {
+        state,
+        current_step: step.step_index,
+        version: saga.version + 1,
+        updated_at_us: now_us,
+        ..saga.clone()
+    })
 }
 
 /// Marks a compensating saga with nothing left to undo as compensated.
 async fn finish_compensation(store: &Store, saga: &Saga, now_us: Micros) -> Result<Saga> {
     let mut tx = store.pool().begin().await?;
-    bump(&mut tx, saga, SagaState::Compensated, saga.current_step, now_us).await?;
+    bump(
+        &mut tx,
+        saga,
+        SagaState::Compensated,
+        saga.current_step,
+        now_us,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Saga { state: SagaState::Compensated, version: saga.version + 1, updated_at_us: now_us, ..saga.clone() })
-}
-
-/// Turns a running saga to compensating, for a stuck saga an operator gives up on.
-pub(crate) async fn begin_compensation(
-    tx: &mut Transaction<'static, Any>,
-    saga: &Saga,
-    now_us: Micros,
-) -> Result<()> {
-    bump(tx, saga, SagaState::Compensating, saga.current_step, now_us).await
+    Ok(Saga {
+        state: SagaState::Compensated,
+        version: saga.version + 1,
+        updated_at_us: now_us,
+        ..saga.clone()
+    })
 }
 
 /// Moves a saga to a new state under optimistic locking.

@@ -69,6 +69,9 @@ impl Settings {
 
     /// The database URL with its password hidden.
     pub fn display_db(&self) -> String {
-        self.db_url.as_deref().map(crate::config::redact_url).unwrap_or_else(|| "-".into())
+        self.db_url
+            .as_deref()
+            .map(crate::config::redact_url)
+            .unwrap_or_else(|| "-".into())
     }
 }

@@ -1,5 +1,7 @@
 //! The dedup gate against the real databases: every test runs on PostgreSQL and on SQLite.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,13 +23,21 @@ struct ClaimProjector;
 
 impl Projector for ClaimProjector {
     fn project(&self, d: &verdict::model::Decision, cur: Option<&ReadModelRow>) -> Projection {
-        let Some(label) = &d.label else { return Projection::default() };
+        let Some(label) = &d.label else {
+            return Projection::default();
+        };
         let n = cur.map_or(0, |r| r.version);
         let saga = (label == "approve").then(|| SagaPlan {
             saga_type: "claim".into(),
             steps: vec![
-                StepPlan { name: "mark-approved".into(), compensation: "unmark-approved".into() },
-                StepPlan { name: "schedule-payout".into(), compensation: "cancel-payout".into() },
+                StepPlan {
+                    name: "mark-approved".into(),
+                    compensation: "unmark-approved".into(),
+                },
+                StepPlan {
+                    name: "schedule-payout".into(),
+                    compensation: "cancel-payout".into(),
+                },
             ],
             deadline_us: 60_000_000,
         });
@@ -66,11 +76,26 @@ async fn env(backend: &str) -> Env {
             (db.url.clone(), Guard::Pg(db))
         }
     };
-    let store = Store::connect_and_migrate(&url, 10).await.expect("connect and migrate");
+    let store = Store::connect_and_migrate(&url, 10)
+        .await
+        .expect("connect and migrate");
     let clock = ManualClock::new(START_US);
-    let config = GateConfig { window_us: 32 * DAY_US, lease_us: LEASE_US };
-    let gate = Gate::new(store.clone(), Arc::new(clock.clone()), config, Arc::new(ClaimProjector));
-    Env { store, clock, gate, _guard: guard }
+    let config = GateConfig {
+        window_us: 32 * DAY_US,
+        lease_us: LEASE_US,
+    };
+    let gate = Gate::new(
+        store.clone(),
+        Arc::new(clock.clone()),
+        config,
+        Arc::new(ClaimProjector),
+    );
+    Env {
+        store,
+        clock,
+        gate,
+        _guard: guard,
+    }
 }
 
 impl Env {
@@ -82,7 +107,11 @@ impl Env {
     }
 
     async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_as::<_, (i64,)>(sql).fetch_one(self.store.pool()).await.expect(sql).0
+        sqlx::query_as::<_, (i64,)>(sql)
+            .fetch_one(self.store.pool())
+            .await
+            .expect(sql)
+            .0
     }
 }
 
@@ -98,7 +127,10 @@ fn event(id: &str, key: &str, payload: &str) -> Event {
 
 fn output(label: &str) -> ModelOutput {
     ModelOutput {
-        model: ModelId { name: "claims-llm".into(), version: "v1".into() },
+        model: ModelId {
+            name: "claims-llm".into(),
+            version: "v1".into(),
+        },
         raw_output: format!(r#"{{"label":"{label}","confidence":0.9}}"#),
     }
 }
@@ -128,22 +160,58 @@ on_both!(redelivery_replays_the_stored_decision);
 async fn redelivery_replays_the_stored_decision(backend: &str) {
     let env = env(backend).await;
     let calls = AtomicUsize::new(0);
-    let first = env.gate.process(&event("e1", "c:o:refund", "{}"), |_| counted(&calls, "approve")).await.unwrap();
-    let Outcome::Decided(decided) = first else { panic!("expected a decision, got {first:?}") };
+    let first = env
+        .gate
+        .process(&event("e1", "c:o:refund", "{}"), |_| {
+            counted(&calls, "approve")
+        })
+        .await
+        .unwrap();
+    let Outcome::Decided(decided) = first else {
+        panic!("expected a decision, got {first:?}")
+    };
 
     // Redelivered: same id, then a new event id under the same logical key.
     env.clock.advance(1_000);
-    let again = env.gate.process(&event("e1", "c:o:refund", "{}"), |_| counted(&calls, "reject")).await.unwrap();
-    let other = env.gate.process(&event("e2", "c:o:refund", "{}"), |_| counted(&calls, "reject")).await.unwrap();
+    let again = env
+        .gate
+        .process(&event("e1", "c:o:refund", "{}"), |_| {
+            counted(&calls, "reject")
+        })
+        .await
+        .unwrap();
+    let other = env
+        .gate
+        .process(&event("e2", "c:o:refund", "{}"), |_| {
+            counted(&calls, "reject")
+        })
+        .await
+        .unwrap();
 
     assert_eq!(calls.load(Ordering::SeqCst), 1, "the model ran once");
-    assert_eq!(again, Outcome::Duplicate { decision: decided.clone(), payload_matched: true });
-    assert_eq!(other, Outcome::Duplicate { decision: decided.clone(), payload_matched: true });
+    assert_eq!(
+        again,
+        Outcome::Duplicate {
+            decision: decided.clone(),
+            payload_matched: true
+        }
+    );
+    assert_eq!(
+        other,
+        Outcome::Duplicate {
+            decision: decided.clone(),
+            payload_matched: true
+        }
+    );
     let key = env.store.dedup_key("c:o:refund").await.unwrap().unwrap();
     assert_eq!(key.hit_count, 2);
     assert_eq!(key.last_hit_at_us, Some(START_US + 1_000));
     assert_eq!(env.count("SELECT COUNT(*) FROM decisions").await, 1);
-    assert_eq!(env.count("SELECT COUNT(*) FROM duplicate_hits WHERE payload_matched = 1").await, 2);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM duplicate_hits WHERE payload_matched = 1")
+            .await,
+        2
+    );
     env.finish().await;
 }
 
@@ -151,15 +219,43 @@ on_both!(changed_payload_under_same_key_is_a_mismatch);
 async fn changed_payload_under_same_key_is_a_mismatch(backend: &str) {
     let env = env(backend).await;
     let calls = AtomicUsize::new(0);
-    env.gate.process(&event("e1", "k", r#"{"amount":10}"#), |_| counted(&calls, "approve")).await.unwrap();
-    let out = env.gate.process(&event("e9", "k", r#"{"amount":9999}"#), |_| counted(&calls, "reject")).await.unwrap();
+    env.gate
+        .process(&event("e1", "k", r#"{"amount":10}"#), |_| {
+            counted(&calls, "approve")
+        })
+        .await
+        .unwrap();
+    let out = env
+        .gate
+        .process(&event("e9", "k", r#"{"amount":9999}"#), |_| {
+            counted(&calls, "reject")
+        })
+        .await
+        .unwrap();
 
-    let Outcome::Duplicate { decision, payload_matched } = out else { panic!("{out:?}") };
+    let Outcome::Duplicate {
+        decision,
+        payload_matched,
+    } = out
+    else {
+        panic!("{out:?}")
+    };
     assert!(!payload_matched);
-    assert_eq!(decision.label.as_deref(), Some("approve"), "the original decision stands");
+    assert_eq!(
+        decision.label.as_deref(),
+        Some("approve"),
+        "the original decision stands"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     let stats = env.store.stats(env.clock.now_us()).await.unwrap();
-    assert_eq!((stats.decisions, stats.duplicate_hits, stats.mismatched_payloads), (1, 1, 1));
+    assert_eq!(
+        (
+            stats.decisions,
+            stats.duplicate_hits,
+            stats.mismatched_payloads
+        ),
+        (1, 1, 1)
+    );
     env.finish().await;
 }
 
@@ -171,7 +267,8 @@ async fn live_lease_blocks_and_expired_lease_is_reclaimed(backend: &str) {
     // A worker claims the key and dies inside the model call: its future is dropped.
     let gate = env.gate.clone();
     let crashed = tokio::spawn(async move {
-        gate.process(&event("e1", "k", "{}"), |_| std::future::pending()).await
+        gate.process(&event("e1", "k", "{}"), |_| std::future::pending())
+            .await
     });
     while env.store.dedup_key("k").await.unwrap().is_none() {
         tokio::task::yield_now().await;
@@ -180,14 +277,27 @@ async fn live_lease_blocks_and_expired_lease_is_reclaimed(backend: &str) {
     assert!(crashed.await.unwrap_err().is_cancelled());
 
     // Within the lease: nobody infers again, and no half-written decision exists.
-    let out = env.gate.process(&event("e1", "k", "{}"), |_| counted(&calls, "approve")).await.unwrap();
-    assert_eq!(out, Outcome::InProgress { lease_expires_at_us: START_US + LEASE_US });
+    let out = env
+        .gate
+        .process(&event("e1", "k", "{}"), |_| counted(&calls, "approve"))
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        Outcome::InProgress {
+            lease_expires_at_us: START_US + LEASE_US
+        }
+    );
     assert_eq!(env.count("SELECT COUNT(*) FROM decisions").await, 0);
     assert_eq!(env.count("SELECT COUNT(*) FROM read_model").await, 0);
 
     // After the lease: claimed again and decided once.
     env.clock.advance(LEASE_US + 1);
-    let out = env.gate.process(&event("e1", "k", "{}"), |_| counted(&calls, "approve")).await.unwrap();
+    let out = env
+        .gate
+        .process(&event("e1", "k", "{}"), |_| counted(&calls, "approve"))
+        .await
+        .unwrap();
     assert!(matches!(out, Outcome::Decided(_)), "{out:?}");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert_eq!(env.count("SELECT COUNT(*) FROM decisions").await, 1);
@@ -228,8 +338,14 @@ async fn racing_workers_make_one_decision_and_one_model_call(backend: &str) {
         }
     }
 
-    let decided = outcomes.iter().filter(|o| matches!(o, Outcome::Decided(_))).count();
-    let waiting = outcomes.iter().filter(|o| matches!(o, Outcome::InProgress { .. })).count();
+    let decided = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Decided(_)))
+        .count();
+    let waiting = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::InProgress { .. }))
+        .count();
     assert_eq!((decided, waiting), (1, WORKERS - 1));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert_eq!(env.count("SELECT COUNT(*) FROM decisions").await, 1);
@@ -240,10 +356,22 @@ on_both!(failed_model_call_releases_the_key);
 async fn failed_model_call_releases_the_key(backend: &str) {
     let env = env(backend).await;
     let calls = AtomicUsize::new(0);
-    let err = env.gate.process(&event("e1", "k", "{}"), |_| async { Err("model timed out".to_string()) }).await;
-    assert_eq!(err.unwrap_err().to_string(), "inference failed: model timed out");
+    let err = env
+        .gate
+        .process(&event("e1", "k", "{}"), |_| async {
+            Err("model timed out".to_string())
+        })
+        .await;
+    assert_eq!(
+        err.unwrap_err().to_string(),
+        "inference failed: model timed out"
+    );
     assert!(env.store.dedup_key("k").await.unwrap().is_none());
-    let out = env.gate.process(&event("e1", "k", "{}"), |_| counted(&calls, "approve")).await.unwrap();
+    let out = env
+        .gate
+        .process(&event("e1", "k", "{}"), |_| counted(&calls, "approve"))
+        .await
+        .unwrap();
     assert!(matches!(out, Outcome::Decided(_)));
     env.finish().await;
 }
@@ -255,7 +383,13 @@ async fn malformed_output_is_stored_as_received(backend: &str) {
     let out = env
         .gate
         .process(&event("e1", "k", "{}"), |_| async {
-            Ok(ModelOutput { model: ModelId { name: "m".into(), version: "v2".into() }, raw_output: raw.into() })
+            Ok(ModelOutput {
+                model: ModelId {
+                    name: "m".into(),
+                    version: "v2".into(),
+                },
+                raw_output: raw.into(),
+            })
         })
         .await
         .unwrap();
@@ -264,7 +398,11 @@ async fn malformed_output_is_stored_as_received(backend: &str) {
     assert_eq!(stored.raw_output, raw);
     assert!(!stored.output_is_json);
     assert_eq!(stored.label, None);
-    assert_eq!(env.count("SELECT COUNT(*) FROM read_model").await, 0, "no label, no state change");
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM read_model").await,
+        0,
+        "no label, no state change"
+    );
     env.finish().await;
 }
 
@@ -272,10 +410,20 @@ on_both!(window_expiry_allows_a_new_inference);
 async fn window_expiry_allows_a_new_inference(backend: &str) {
     let env = env(backend).await;
     let calls = AtomicUsize::new(0);
-    env.gate.process(&event("e1", "k", "{}"), |_| counted(&calls, "approve")).await.unwrap();
+    env.gate
+        .process(&event("e1", "k", "{}"), |_| counted(&calls, "approve"))
+        .await
+        .unwrap();
     env.clock.advance(32 * DAY_US);
-    let out = env.gate.process(&event("e2", "k", "{}"), |_| counted(&calls, "reject")).await.unwrap();
-    assert!(matches!(out, Outcome::Decided(ref d) if d.label.as_deref() == Some("reject")), "{out:?}");
+    let out = env
+        .gate
+        .process(&event("e2", "k", "{}"), |_| counted(&calls, "reject"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, Outcome::Decided(ref d) if d.label.as_deref() == Some("reject")),
+        "{out:?}"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     env.finish().await;
 }
@@ -284,12 +432,18 @@ on_both!(decision_projection_saga_and_outbox_commit_together);
 async fn decision_projection_saga_and_outbox_commit_together(backend: &str) {
     let env = env(backend).await;
     let calls = AtomicUsize::new(0);
-    let Outcome::Decided(d) =
-        env.gate.process(&event("e1", "k1", "{}"), |_| counted(&calls, "approve")).await.unwrap()
+    let Outcome::Decided(d) = env
+        .gate
+        .process(&event("e1", "k1", "{}"), |_| counted(&calls, "approve"))
+        .await
+        .unwrap()
     else {
         panic!()
     };
-    env.gate.process(&event("e2", "k2", "{}"), |_| counted(&calls, "reject")).await.unwrap();
+    env.gate
+        .process(&event("e2", "k2", "{}"), |_| counted(&calls, "reject"))
+        .await
+        .unwrap();
 
     let row = env.store.read_model("claim-1").await.unwrap().unwrap();
     assert_eq!(row.state, r#"{"label":"reject","n":1}"#);
@@ -297,8 +451,19 @@ async fn decision_projection_saga_and_outbox_commit_together(backend: &str) {
     let sagas = env.store.sagas_for_decision(&d.decision_id).await.unwrap();
     assert_eq!(sagas.len(), 1);
     assert_eq!(sagas[0].0.state, SagaState::Running);
-    assert_eq!(sagas[0].1.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["mark-approved", "schedule-payout"]);
-    assert_eq!(env.count("SELECT COUNT(*) FROM outbox WHERE published_at_us IS NULL").await, 2);
+    assert_eq!(
+        sagas[0]
+            .1
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
+        ["mark-approved", "schedule-payout"]
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM outbox WHERE published_at_us IS NULL")
+            .await,
+        2
+    );
     env.finish().await;
 }
 
@@ -306,14 +471,29 @@ on_both!(lookup_returns_exactly_the_stored_decision);
 async fn lookup_returns_exactly_the_stored_decision(backend: &str) {
     let env = env(backend).await;
     let calls = AtomicUsize::new(0);
-    let Outcome::Decided(d) =
-        env.gate.process(&event("evt-1", "cust-9:ord-4:refund", "{}"), |_| counted(&calls, "approve")).await.unwrap()
+    let Outcome::Decided(d) = env
+        .gate
+        .process(&event("evt-1", "cust-9:ord-4:refund", "{}"), |_| {
+            counted(&calls, "approve")
+        })
+        .await
+        .unwrap()
     else {
         panic!()
     };
-    env.gate.process(&event("evt-2", "cust-9:ord-4:refund", "{}"), |_| counted(&calls, "reject")).await.unwrap();
+    env.gate
+        .process(&event("evt-2", "cust-9:ord-4:refund", "{}"), |_| {
+            counted(&calls, "reject")
+        })
+        .await
+        .unwrap();
 
-    for needle in ["cust-9:ord-4:refund", "evt-1", "evt-2", d.decision_id.as_str()] {
+    for needle in [
+        "cust-9:ord-4:refund",
+        "evt-1",
+        "evt-2",
+        d.decision_id.as_str(),
+    ] {
         let found = env.store.lookup(needle).await.unwrap();
         assert_eq!(found.as_ref(), Some(&d), "lookup {needle}");
     }

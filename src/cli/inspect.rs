@@ -26,11 +26,21 @@ pub async fn migrate(settings: &Settings, json: bool) -> anyhow::Result<ExitCode
     let before = store.applied_migrations().await.unwrap_or_default();
     store.migrate().await.context("migration failed")?;
     let after = store.applied_migrations().await?;
-    let applied: Vec<i64> = after.iter().filter(|v| !before.contains(v)).copied().collect();
+    let applied: Vec<i64> = after
+        .iter()
+        .filter(|v| !before.contains(v))
+        .copied()
+        .collect();
     if json {
-        print_json(&serde_json::json!({ "database": store.display_url(), "applied": applied, "current": after.last() }))?;
+        print_json(
+            &serde_json::json!({ "database": store.display_url(), "applied": applied, "current": after.last() }),
+        )?;
     } else if applied.is_empty() {
-        println!("{}: schema is up to date (version {})", store.display_url(), after.last().unwrap_or(&0));
+        println!(
+            "{}: schema is up to date (version {})",
+            store.display_url(),
+            after.last().unwrap_or(&0)
+        );
     } else {
         println!("{}: applied migrations {:?}", store.display_url(), applied);
     }
@@ -65,16 +75,39 @@ pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Re
     }
     println!("model           {} {}", d.model.name, d.model.version);
     println!("label           {}", d.label.as_deref().unwrap_or("-"));
-    println!("confidence      {}", d.confidence.map_or("-".into(), |c| format!("{c:.3}")));
+    println!(
+        "confidence      {}",
+        d.confidence.map_or("-".into(), |c| format!("{c:.3}"))
+    );
     println!("decided at      {}", format_us(d.decided_at_us));
-    println!("duplicate hits  {}", context.dedup_key.as_ref().map_or(0, |k| k.hit_count));
+    println!(
+        "duplicate hits  {}",
+        context.dedup_key.as_ref().map_or(0, |k| k.hit_count)
+    );
     for (saga, steps) in &context.sagas {
-        println!("saga            {} {} ({})", saga.saga_type, saga.saga_id, saga.state.as_str());
+        println!(
+            "saga            {} {} ({})",
+            saga.saga_type,
+            saga.saga_id,
+            saga.state.as_str()
+        );
         for s in steps {
-            println!("  {:>2}. {:<20} {}", s.step_index + 1, s.name, s.status.as_str());
+            println!(
+                "  {:>2}. {:<20} {}",
+                s.step_index + 1,
+                s.name,
+                s.status.as_str()
+            );
         }
     }
-    println!("output{}", if d.output_is_json { "" } else { " (raw, not JSON)" });
+    println!(
+        "output{}",
+        if d.output_is_json {
+            ""
+        } else {
+            " (raw, not JSON)"
+        }
+    );
     println!("{}", verdict::ui_text::pretty_output(&d.raw_output));
     Ok(ExitCode::SUCCESS)
 }

@@ -15,15 +15,32 @@ use verdict::settings::{Overrides, Settings};
 #[command(name = "verdict", version, about, propagate_version = true)]
 pub struct Args {
     /// Config file (see config.example.toml).
-    #[arg(long, short, global = true, env = "VERDICT_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "VERDICT_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
 
     /// Database URL (postgres://... or sqlite://PATH); beats the config file.
-    #[arg(long, global = true, env = "VERDICT_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "VERDICT_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub db: Option<String>,
 
     /// Kafka bootstrap servers HOST:PORT,...; beats the config file.
-    #[arg(long, global = true, env = "VERDICT_KAFKA_BROKERS", value_name = "HOST:PORT,...")]
+    #[arg(
+        long,
+        global = true,
+        env = "VERDICT_KAFKA_BROKERS",
+        value_name = "HOST:PORT,..."
+    )]
     pub brokers: Option<String>,
 
     /// Refuse every write, whatever the config says.
@@ -59,8 +76,11 @@ pub enum Command {
 
 /// Runs the parsed command.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let overrides =
-        Overrides { db: args.db.clone(), brokers: args.brokers.clone(), read_only: args.read_only };
+    let overrides = Overrides {
+        db: args.db.clone(),
+        brokers: args.brokers.clone(),
+        read_only: args.read_only,
+    };
     let settings = Settings::resolve(args.config.as_deref(), overrides)?;
     match args.command {
         None => console(settings).await,
@@ -69,9 +89,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Migrate { json }) => inspect::migrate(&settings, json).await,
-        Some(Command::Lookup { key_or_event_id, json }) => {
-            inspect::lookup(&settings, &key_or_event_id, json).await
-        }
+        Some(Command::Lookup {
+            key_or_event_id,
+            json,
+        }) => inspect::lookup(&settings, &key_or_event_id, json).await,
         Some(Command::Stats { json }) => inspect::stats(&settings, json).await,
     }
 }

@@ -32,7 +32,10 @@ pub struct DecisionSummary {
 impl DecisionSummary {
     /// The cursor that continues after this row.
     pub fn cursor(&self) -> DecisionCursor {
-        DecisionCursor { decided_at_us: self.decided_at_us, decision_id: self.decision_id.clone() }
+        DecisionCursor {
+            decided_at_us: self.decided_at_us,
+            decision_id: self.decision_id.clone(),
+        }
     }
 }
 
@@ -83,7 +86,10 @@ impl Store {
                     "SELECT {SUMMARY_COLUMNS} FROM decisions \
                      ORDER BY decided_at_us DESC, decision_id DESC LIMIT $1"
                 );
-                sqlx::query(&sql).bind(i64::from(limit)).fetch_all(self.pool()).await?
+                sqlx::query(&sql)
+                    .bind(i64::from(limit))
+                    .fetch_all(self.pool())
+                    .await?
             }
             Some(c) => {
                 let sql = format!(
@@ -123,7 +129,10 @@ impl Store {
     /// The decision with this id.
     pub async fn decision(&self, decision_id: &str) -> Result<Option<Decision>> {
         let sql = format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE decision_id = $1");
-        let row = sqlx::query(&sql).bind(decision_id).fetch_optional(self.pool()).await?;
+        let row = sqlx::query(&sql)
+            .bind(decision_id)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.as_ref().map(rows::decision).transpose()?)
     }
 
@@ -139,7 +148,10 @@ impl Store {
             "SELECT {DECISION_COLUMNS} FROM decisions WHERE idempotency_key = $1 OR event_id = $1 \
              OR decision_id = $1 ORDER BY decided_at_us DESC, decision_id DESC LIMIT 1"
         );
-        let row = sqlx::query(&sql).bind(key_or_event_id).fetch_optional(self.pool()).await?;
+        let row = sqlx::query(&sql)
+            .bind(key_or_event_id)
+            .fetch_optional(self.pool())
+            .await?;
         if let Some(row) = row {
             return Ok(Some(rows::decision(&row)?));
         }
@@ -164,7 +176,10 @@ impl Store {
     /// The dedup window's row for a key.
     pub async fn dedup_key(&self, key: &str) -> Result<Option<DedupKey>> {
         let sql = format!("SELECT {DEDUP_COLUMNS} FROM dedup_keys WHERE idempotency_key = $1");
-        let row = sqlx::query(&sql).bind(key).fetch_optional(self.pool()).await?;
+        let row = sqlx::query(&sql)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.as_ref().map(rows::dedup_key).transpose()?)
     }
 
@@ -174,8 +189,15 @@ impl Store {
             "SELECT {HIT_COLUMNS} FROM duplicate_hits WHERE idempotency_key = $1 \
              ORDER BY delivered_at_us DESC LIMIT $2"
         );
-        let rows = sqlx::query(&sql).bind(key).bind(limit).fetch_all(self.pool()).await?;
-        Ok(rows.iter().map(rows::duplicate_hit).collect::<sqlx::Result<_>>()?)
+        let rows = sqlx::query(&sql)
+            .bind(key)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(rows::duplicate_hit)
+            .collect::<sqlx::Result<_>>()?)
     }
 
     /// The current read-model row of an entity.
@@ -184,14 +206,23 @@ impl Store {
             "SELECT {} FROM read_model WHERE entity_key = $1",
             rows::READ_MODEL_COLUMNS
         );
-        let row = sqlx::query(&sql).bind(entity_key).fetch_optional(self.pool()).await?;
+        let row = sqlx::query(&sql)
+            .bind(entity_key)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.as_ref().map(rows::read_model).transpose()?)
     }
 
     /// The sagas a decision started, each with its steps in order.
-    pub async fn sagas_for_decision(&self, decision_id: &str) -> Result<Vec<(Saga, Vec<SagaStep>)>> {
+    pub async fn sagas_for_decision(
+        &self,
+        decision_id: &str,
+    ) -> Result<Vec<(Saga, Vec<SagaStep>)>> {
         let sql = format!("SELECT {SAGA_COLUMNS} FROM sagas WHERE decision_id = $1");
-        let rows = sqlx::query(&sql).bind(decision_id).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(&sql)
+            .bind(decision_id)
+            .fetch_all(self.pool())
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let saga = rows::saga(row)?;
@@ -205,19 +236,34 @@ impl Store {
     pub async fn saga_steps(&self, saga_id: &str) -> Result<Vec<SagaStep>> {
         let sql =
             format!("SELECT {STEP_COLUMNS} FROM saga_steps WHERE saga_id = $1 ORDER BY step_index");
-        let rows = sqlx::query(&sql).bind(saga_id).fetch_all(self.pool()).await?;
-        Ok(rows.iter().map(rows::saga_step).collect::<sqlx::Result<_>>()?)
+        let rows = sqlx::query(&sql)
+            .bind(saga_id)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(rows::saga_step)
+            .collect::<sqlx::Result<_>>()?)
     }
 
     /// A decision with everything around it, or `None` when the id is unknown.
     pub async fn decision_context(&self, decision_id: &str) -> Result<Option<DecisionContext>> {
-        let Some(decision) = self.decision(decision_id).await? else { return Ok(None) };
+        let Some(decision) = self.decision(decision_id).await? else {
+            return Ok(None);
+        };
         let dedup_key = self.dedup_key(&decision.idempotency_key).await?;
-        let duplicate_hits =
-            self.duplicate_hits_for_key(&decision.idempotency_key, CONTEXT_HITS).await?;
+        let duplicate_hits = self
+            .duplicate_hits_for_key(&decision.idempotency_key, CONTEXT_HITS)
+            .await?;
         let sagas = self.sagas_for_decision(decision_id).await?;
         let read_model = self.read_model(&decision.entity_key).await?;
-        Ok(Some(DecisionContext { decision, dedup_key, duplicate_hits, sagas, read_model }))
+        Ok(Some(DecisionContext {
+            decision,
+            dedup_key,
+            duplicate_hits,
+            sagas,
+            read_model,
+        }))
     }
 }
 
@@ -242,6 +288,9 @@ impl Store {
             .bind(limit)
             .fetch_all(self.pool())
             .await?;
-        Ok(rows.iter().map(rows::decision).collect::<sqlx::Result<_>>()?)
+        Ok(rows
+            .iter()
+            .map(rows::decision)
+            .collect::<sqlx::Result<_>>()?)
     }
 }

@@ -75,9 +75,10 @@ impl Store {
         let backend = Backend::of_url(url)?;
         let url = normalize_url(url, backend);
         let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        preflight(&options).await?;
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(CONNECT_TIMEOUT)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -91,7 +92,11 @@ impl Store {
             .connect_with(options)
             .await?;
         let display_url = crate::config::redact_url(&url);
-        Ok(Self { pool, backend, display_url })
+        Ok(Self {
+            pool,
+            backend,
+            display_url,
+        })
     }
 
     /// Connects and applies every pending migration.
@@ -109,11 +114,12 @@ impl Store {
 
     /// The versions of the migrations applied to this database, oldest first.
     pub async fn applied_migrations(&self) -> Result<Vec<i64>> {
-        let rows: Vec<(i64,)> =
-            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = $1 ORDER BY version")
-                .bind(true)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT version FROM _sqlx_migrations WHERE success = $1 ORDER BY version",
+        )
+        .bind(true)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.into_iter().map(|(v,)| v).collect())
     }
 
@@ -138,6 +144,21 @@ impl Store {
         &self.display_url
     }
 }
+
+/// One direct connection before the pool is built, so an unreachable database reports its
+/// real cause ("connection refused", "password authentication failed") instead of the
+/// pool's generic timeout.
+async fn preflight(options: &AnyConnectOptions) -> Result<()> {
+    use sqlx::Connection;
+    let attempt = tokio::time::timeout(CONNECT_TIMEOUT, options.connect());
+    match attempt.await {
+        Ok(conn) => Ok(conn?.close().await?),
+        Err(_) => Err(Error::Database(sqlx::Error::PoolTimedOut)),
+    }
+}
+
+/// How long connecting may take before the database counts as unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Adds `mode=rwc` to SQLite URLs so a missing file is created; leaves others alone.
 fn normalize_url(url: &str, backend: Backend) -> String {

@@ -18,9 +18,11 @@ pub fn decision(row: &AnyRow) -> sqlx::Result<Decision> {
     let partition: Option<i64> = row.try_get("source_partition")?;
     let offset: Option<i64> = row.try_get("source_offset")?;
     let source = match (topic, partition, offset) {
-        (Some(topic), Some(partition), Some(offset)) => {
-            Some(SourcePosition { topic, partition: partition as i32, offset })
-        }
+        (Some(topic), Some(partition), Some(offset)) => Some(SourcePosition {
+            topic,
+            partition: partition as i32,
+            offset,
+        }),
         _ => None,
     };
     Ok(Decision {
@@ -29,7 +31,10 @@ pub fn decision(row: &AnyRow) -> sqlx::Result<Decision> {
         event_id: row.try_get("event_id")?,
         source,
         entity_key: row.try_get("entity_key")?,
-        model: ModelId { name: row.try_get("model_name")?, version: row.try_get("model_version")? },
+        model: ModelId {
+            name: row.try_get("model_name")?,
+            version: row.try_get("model_version")?,
+        },
         raw_output: row.try_get("raw_output")?,
         output_is_json: row.try_get::<i64, _>("output_is_json")? != 0,
         label: row.try_get("label")?,
@@ -111,7 +116,8 @@ pub fn saga_step(row: &AnyRow) -> sqlx::Result<SagaStep> {
         saga_id: row.try_get("saga_id")?,
         step_index: row.try_get("step_index")?,
         name: row.try_get("name")?,
-        status: StepStatus::parse(&status).ok_or_else(|| bad_value("saga_steps.status", &status))?,
+        status: StepStatus::parse(&status)
+            .ok_or_else(|| bad_value("saga_steps.status", &status))?,
         compensation: row.try_get("compensation")?,
         attempts: row.try_get("attempts")?,
         last_error: row.try_get("last_error")?,

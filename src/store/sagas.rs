@@ -10,7 +10,10 @@ impl Store {
     /// One saga by id.
     pub async fn saga(&self, saga_id: &str) -> Result<Option<Saga>> {
         let sql = format!("SELECT {SAGA_COLUMNS} FROM sagas WHERE saga_id = $1");
-        let row = sqlx::query(&sql).bind(saga_id).fetch_optional(self.pool()).await?;
+        let row = sqlx::query(&sql)
+            .bind(saga_id)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.as_ref().map(rows::saga).transpose()?)
     }
 

@@ -40,12 +40,20 @@ impl Store {
         Ok(Stats {
             as_of_us: now_us,
             decisions: self.count("SELECT COUNT(*) FROM decisions", &[]).await?,
-            duplicate_hits: self.count("SELECT COUNT(*) FROM duplicate_hits", &[]).await?,
+            duplicate_hits: self
+                .count("SELECT COUNT(*) FROM duplicate_hits", &[])
+                .await?,
             mismatched_payloads: self
-                .count("SELECT COUNT(*) FROM duplicate_hits WHERE payload_matched = $1", &[0])
+                .count(
+                    "SELECT COUNT(*) FROM duplicate_hits WHERE payload_matched = $1",
+                    &[0],
+                )
                 .await?,
             keys_in_progress: self
-                .count_text("SELECT COUNT(*) FROM dedup_keys WHERE status = $1", "in_progress")
+                .count_text(
+                    "SELECT COUNT(*) FROM dedup_keys WHERE status = $1",
+                    "in_progress",
+                )
                 .await?,
             sagas_in_flight: live.0,
             sagas_stuck: live.1,
@@ -57,21 +65,26 @@ impl Store {
     pub async fn window_counts(&self, since_us: Micros) -> Result<WindowCounts> {
         Ok(WindowCounts {
             decisions: self
-                .count("SELECT COUNT(*) FROM decisions WHERE decided_at_us >= $1", &[since_us])
+                .count(
+                    "SELECT COUNT(*) FROM decisions WHERE decided_at_us >= $1",
+                    &[since_us],
+                )
                 .await?,
             duplicate_hits: self
-                .count("SELECT COUNT(*) FROM duplicate_hits WHERE delivered_at_us >= $1", &[since_us])
+                .count(
+                    "SELECT COUNT(*) FROM duplicate_hits WHERE delivered_at_us >= $1",
+                    &[since_us],
+                )
                 .await?,
         })
     }
 
     /// (in flight, stuck, failed) saga counts, from the `sagas_by_state` index.
     pub async fn live_saga_counts(&self, now_us: Micros) -> Result<(i64, i64, i64)> {
-        let in_flight: (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM sagas WHERE state IN ('running', 'compensating')",
-        )
-        .fetch_one(self.pool())
-        .await?;
+        let in_flight: (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM sagas WHERE state IN ('running', 'compensating')")
+                .fetch_one(self.pool())
+                .await?;
         let stuck: (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM sagas WHERE state IN ('running', 'compensating') \
              AND deadline_at_us < $1",
@@ -96,6 +109,10 @@ impl Store {
     }
 
     async fn count_text(&self, sql: &str, arg: &str) -> Result<i64> {
-        Ok(sqlx::query_as::<_, (i64,)>(sql).bind(arg).fetch_one(self.pool()).await?.0)
+        Ok(sqlx::query_as::<_, (i64,)>(sql)
+            .bind(arg)
+            .fetch_one(self.pool())
+            .await?
+            .0)
     }
 }

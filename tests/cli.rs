@@ -1,0 +1,208 @@
+//! The scriptable commands, run as a user runs them: the real binary, real databases.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use verdict::clock::SystemClock;
+use verdict::gate::{Event, Gate, GateConfig, ModelOutput};
+use verdict::model::ModelId;
+use verdict::projection::LabelProjector;
+use verdict::store::Store;
+
+fn verdict(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(args)
+        .env_remove("VERDICT_DATABASE_URL")
+        .env_remove("VERDICT_CONFIG")
+        .env_remove("VERDICT_KAFKA_BROKERS")
+        .env(
+            "VERDICT_LOG_FILE",
+            std::env::temp_dir().join("verdict-cli-test.log"),
+        )
+        .output()
+        .expect("run verdict")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout_json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "failed: {}", stderr(out));
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+/// Writes decisions through the real gate: one approve, one redelivery with a changed
+/// payload, one non-JSON output.
+async fn seed(url: &str) -> String {
+    let store = Store::connect_and_migrate(url, 2).await.unwrap();
+    let gate = Gate::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        GateConfig::default(),
+        Arc::new(LabelProjector),
+    );
+    let ev = |id: &str, key: &str, payload: &str| Event {
+        event_id: id.into(),
+        idempotency_key: key.into(),
+        entity_key: "claim-77".into(),
+        payload: payload.into(),
+        source: Some(verdict::model::SourcePosition {
+            topic: "claims".into(),
+            partition: 3,
+            offset: 41,
+        }),
+    };
+    let out = |raw: &str| {
+        let raw = raw.to_owned();
+        move |_: &Event| async move {
+            Ok(ModelOutput {
+                model: ModelId {
+                    name: "claims-llm".into(),
+                    version: "v2".into(),
+                },
+                raw_output: raw,
+            })
+        }
+    };
+    let first = gate
+        .process(
+            &ev("evt-1", "cust-1:claim-77:refund", r#"{"amount":10}"#),
+            out(r#"{"label":"approve","confidence":0.81}"#),
+        )
+        .await
+        .unwrap();
+    gate.process(
+        &ev("evt-2", "cust-1:claim-77:refund", r#"{"amount":99}"#),
+        out("{}"),
+    )
+    .await
+    .unwrap();
+    gate.process(
+        &ev("evt-3", "cust-2:claim-78:refund", "{}"),
+        out("APPROVE!!"),
+    )
+    .await
+    .unwrap();
+    store.pool().close().await;
+    first.decision().unwrap().decision_id.clone()
+}
+
+#[tokio::test]
+async fn migrate_applies_once_on_sqlite_and_postgres() {
+    let (_dir, sqlite) = common::fresh_sqlite();
+    let pg = common::fresh_pg().await;
+    for url in [sqlite.as_str(), pg.url.as_str()] {
+        let first = stdout_json(&verdict(&["migrate", "--json", "--db", url]));
+        assert_eq!(first["applied"], serde_json::json!([1]), "{url}");
+        let again = stdout_json(&verdict(&["migrate", "--json", "--db", url]));
+        assert_eq!(again["applied"], serde_json::json!([]), "{url}");
+        assert_eq!(again["current"], 1);
+    }
+    common::drop_pg(&pg).await;
+}
+
+#[tokio::test]
+async fn lookup_and_stats_report_the_stored_values() {
+    let (_dir, url) = common::fresh_sqlite();
+    let decision_id = seed(&url).await;
+
+    for needle in ["cust-1:claim-77:refund", "evt-1", "evt-2"] {
+        let found = stdout_json(&verdict(&["lookup", needle, "--json", "--db", &url]));
+        assert_eq!(
+            found["decision"]["decision_id"],
+            decision_id.as_str(),
+            "{needle}"
+        );
+        assert_eq!(found["decision"]["label"], "approve");
+        assert_eq!(found["decision"]["confidence"], 0.81);
+        assert_eq!(found["decision"]["source"]["offset"], 41);
+        assert_eq!(found["dedup_key"]["hit_count"], 1);
+        assert_eq!(found["duplicate_hits"][0]["payload_matched"], false);
+    }
+
+    let stats = stdout_json(&verdict(&["stats", "--json", "--db", &url]));
+    assert_eq!(stats["decisions"], 2);
+    assert_eq!(stats["duplicate_hits"], 1);
+    assert_eq!(stats["mismatched_payloads"], 1);
+
+    let text = verdict(&["lookup", "evt-3", "--db", &url]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("output (raw, not JSON)\nAPPROVE!!"), "{text}");
+
+    let missing = verdict(&["lookup", "no-such-key", "--db", &url]);
+    assert_eq!(missing.status.code(), Some(3));
+    assert!(stderr(&missing).contains("no decision for 'no-such-key'"));
+}
+
+#[test]
+fn bad_config_line_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("verdict.toml");
+    std::fs::write(
+        &path,
+        "operator = \"ana\"\n[dedup]\nwindow_days = \"many\"\n",
+    )
+    .unwrap();
+    let out = verdict(&["stats", "--config", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("verdict.toml") && err.contains("line 3") && err.contains("window_days"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn password_in_config_is_refused_and_not_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("verdict.toml");
+    std::fs::write(
+        &path,
+        "[database]\nurl = \"postgres://app:s3cr3t@db/verdict\"\n",
+    )
+    .unwrap();
+    let out = verdict(&["stats", "--config", path.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("url_env") && !err.contains("s3cr3t"), "{err}");
+}
+
+#[test]
+fn unreachable_database_gives_a_clear_message() {
+    let out = verdict(&["stats", "--db", "postgres://verdict:pw@127.0.0.1:1/verdict"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot connect to postgres://verdict:***@127.0.0.1:1/verdict"),
+        "{err}"
+    );
+    assert!(!err.contains(":pw@") && !err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn no_database_says_how_to_give_one() {
+    let out = verdict(&["stats"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("pass --db URL, set VERDICT_DATABASE_URL"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unknown_database_scheme_is_refused() {
+    let out = verdict(&["stats", "--db", "mysql://root@127.0.0.1/test"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("unsupported database URL"),
+        "{}",
+        stderr(&out)
+    );
+}
