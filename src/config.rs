@@ -312,3 +312,52 @@ mod tests {
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    #[test]
+    fn config_example_parses_and_matches_the_defaults() {
+        let text = include_str!("../config.example.toml");
+        let c = Config::parse(text).expect("config.example.toml parses");
+        let d = Config::default();
+        assert_eq!(c.dedup.window_days, d.dedup.window_days);
+        assert_eq!(c.dedup.lease_seconds, d.dedup.lease_seconds);
+        assert_eq!(c.kafka.refresh_interval_ms, d.kafka.refresh_interval_ms);
+        assert_eq!(c.kafka.request_timeout_ms, d.kafka.request_timeout_ms);
+        assert_eq!(c.kafka.list_groups, d.kafka.list_groups);
+        assert_eq!(c.console.refresh_ms, d.console.refresh_ms);
+        assert_eq!(c.database.max_connections, d.database.max_connections);
+    }
+
+    #[test]
+    fn every_commented_example_setting_is_accepted() {
+        let uncommented: String = include_str!("../config.example.toml")
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") && rest.contains("# example") => rest,
+                _ => l,
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        // Only one database source may be set; keep the first url and drop the others.
+        let text = uncommented
+            .replace("url = \"sqlite://verdict.db\"", "")
+            .replace("url_env = \"VERDICT_DB_URL_PROD\"", "")
+            .replace("url_file = \"/run/secrets/verdict-db-url\"", "");
+        let c = Config::parse(&text).expect("uncommented example parses");
+        assert_eq!(c.operator.as_deref(), Some("ana"));
+        assert_eq!(
+            c.kafka
+                .properties
+                .get("sasl.mechanisms")
+                .map(String::as_str),
+            Some("SCRAM-SHA-512")
+        );
+        assert_eq!(
+            c.kafka.secret_env.get("sasl.password").map(String::as_str),
+            Some("VERDICT_KAFKA_PASSWORD")
+        );
+    }
+}
