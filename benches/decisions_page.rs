@@ -61,7 +61,8 @@ async fn bench(url: &str, rows: i64) -> Result<(), Box<dyn std::error::Error>> {
             .map(|p| p.len())
     })
     .await?;
-    let key = format!("cust-{}:claim-{}:review", 7, rows / 3);
+    let n = rows / 3;
+    let key = format!("cust-{}:claim-{n}:review", n % 1000);
     let search = time(|| async { store.search_decisions(&key, 20).await.map(|p| p.len()) }).await?;
     let since = middle[0].decided_at_us - 60_000_000;
     let window = time(|| async {

@@ -94,7 +94,7 @@ impl Store {
             Some(c) => {
                 let sql = format!(
                     "SELECT {SUMMARY_COLUMNS} FROM decisions \
-                     WHERE (decided_at_us < $1 OR (decided_at_us = $1 AND decision_id < $2)) \
+                     WHERE (decided_at_us, decision_id) < ($1, $2) \
                      ORDER BY decided_at_us DESC, decision_id DESC LIMIT $3"
                 );
                 sqlx::query(&sql)
