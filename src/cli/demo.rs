@@ -36,7 +36,7 @@ pub async fn run(args: DemoArgs, settings: Settings) -> anyhow::Result<()> {
     let workload = Workload::start(args.workload_config(), store.clone(), clock)
         .await
         .context("cannot start the demo workload")?;
-    print_header(&args, &db, &store, &workload);
+    print_header(&args, &db, &workload);
 
     let outcome = if args.no_ui {
         headless(&args, &workload, &store).await;
@@ -76,16 +76,14 @@ fn demo_db(settings: &Settings) -> anyhow::Result<DemoDb> {
     })
 }
 
-fn print_header(args: &DemoArgs, db: &DemoDb, store: &Store, workload: &Workload) {
+fn print_header(args: &DemoArgs, db: &DemoDb, workload: &Workload) {
     let config = workload.config();
+    let url = verdict::config::redact_url(&db.url);
     match &db.path {
         Some(path) => println!("verdict demo: fresh database {}", path.display()),
-        None => println!("verdict demo: database {}", store.display_url()),
+        None => println!("verdict demo: database {url}"),
     }
-    println!(
-        "  watch it from another terminal: verdict --db {}",
-        store.display_url()
-    );
+    println!("  watch it from another terminal: verdict --db {url}");
     println!(
         "  mock Kafka {} | topic {} ({} partitions) | group {} | {} agents | seed {} | {} events/s baseline",
         workload.bootstrap_servers(),
