@@ -1,6 +1,6 @@
 //! The demo producer: sends the claim stream at a rate that swells and ebbs, with bursts.
 //!
-//! The rate follows a slow sine around the baseline (from 30% to 170% of it over a 90 second
+//! The rate follows a slow sine around the baseline (from 20% to 180% of it over a one-minute
 //! period) and every two minutes a ten-second burst adds twice the baseline. At its peak the
 //! producer outruns the agents and a backlog builds up; in the trough the agents drain it, so
 //! the consumer group's lag moves the way it does in production.
@@ -34,7 +34,7 @@ impl Rate {
     /// Events per second `elapsed` after the start.
     pub fn at(self, elapsed: Duration) -> f64 {
         let t = elapsed.as_secs_f64();
-        let swell = 1.0 + 0.7 * (std::f64::consts::TAU * t / 90.0).sin();
+        let swell = 1.0 + 0.8 * (std::f64::consts::TAU * t / 60.0).sin();
         let burst = if t % 120.0 >= 60.0 && t % 120.0 < 70.0 {
             2.0
         } else {

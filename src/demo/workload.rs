@@ -55,7 +55,7 @@ impl Default for WorkloadConfig {
             partitions: 6,
             group: "claims-agents".into(),
             latency_ms: (40, 160),
-            saga_deadline: Duration::from_secs(30),
+            saga_deadline: Duration::from_secs(12),
             saga_interval: Duration::from_secs(1),
             gate: GateConfig::default(),
         }

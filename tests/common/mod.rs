@@ -31,7 +31,10 @@ pub async fn fresh_pg() -> PgDb {
         .expect("create test database");
     store.pool().close().await;
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    PgDb { url: format!("{base}/{name}"), name }
+    PgDb {
+        url: format!("{base}/{name}"),
+        name,
+    }
 }
 
 /// Drops a test database (forcing out leftover connections).
