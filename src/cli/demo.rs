@@ -85,7 +85,8 @@ fn print_header(args: &DemoArgs, db: &DemoDb, workload: &Workload) {
     }
     println!("  watch it from another terminal: verdict --db {url}");
     println!(
-        "  mock Kafka {} | topic {} ({} partitions) | group {} | {} agents | seed {} | {} events/s baseline",
+        "  mock Kafka {} | topic {} ({} partitions) | group {} | {} agents | seed {} | \
+         {} events/s baseline",
         workload.bootstrap_servers(),
         config.topic,
         config.partitions,
@@ -118,7 +119,7 @@ async fn headless(args: &DemoArgs, workload: &Workload, store: &Store) {
         let wake = stop_at.map_or(next_line, |s| s.min(next_line));
         tokio::select! {
             _ = &mut signal => return,
-            _ = workload.wait_until(wake.saturating_duration_since(Instant::now()), Progress::drained) => {}
+            _ = workload.wait_until(wake - Instant::now(), Progress::drained) => {}
         }
         if workload.progress().drained() {
             return;

@@ -101,7 +101,8 @@ impl Agent {
         let event = match gate_event(message) {
             Ok(event) => event,
             Err(e) => {
-                tracing::warn!(agent = %self.name, partition, offset, error = %e, "unreadable event skipped");
+                tracing::warn!(agent = %self.name, partition, offset, error = %e,
+                    "unreadable event skipped");
                 self.commit(message);
                 self.counters.skipped(partition, offset);
                 return true;

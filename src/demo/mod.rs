@@ -8,8 +8,16 @@
 //! compensating and stalling a few. `verdict demo` opens the console on it; `verdict demo
 //! --no-ui` only feeds the database.
 //!
-//! Not simulated: agent crashes mid-inference (the gate's lease takeover), outbox publishing
-//! (rows stay unpublished), and more than one topic.
+//! Known shortcomings:
+//! - Not simulated: agent crashes mid-inference (the gate's lease takeover), outbox publishing
+//!   (rows stay unpublished), and more than one topic.
+//! - The stream is fixed by the seed, so a second run with the same seed on a database that
+//!   already holds one answers every event as a duplicate; `verdict demo` therefore starts its
+//!   own SQLite file afresh, but a `--db` database is used as it is.
+//! - The saga worker only advances sagas still within their deadline; when a backlog delays a
+//!   saga past it, that saga stays stuck like the deliberately stalled ones.
+//! - The mock brokers live inside the demo process: a second console can watch the database
+//!   but not the consumer lag.
 
 mod agent;
 pub mod claims;

@@ -203,8 +203,13 @@ mod tests {
     fn payloads() -> Vec<String> {
         (0..2_000)
             .map(|i| {
+                let customer = format!("cust-{}", i % 97);
                 let amount = 40 + (i * 37) % 4_000;
-                format!(r#"{{"customer":"cust-{}","claim":"clm-{i}","action":"assess","amount":{amount}}}"#, i % 97)
+                serde_json::json!({
+                    "customer": customer, "claim": format!("clm-{i}"),
+                    "action": "assess", "amount": amount,
+                })
+                .to_string()
             })
             .collect()
     }

@@ -113,13 +113,41 @@ impl Workload {
             saga_deadline_us: micros(c.saga_deadline),
         });
         let gate = Gate::new(store.clone(), clock.clone(), c.gate, projector);
+        self.spawn_agents(&bootstrap, &gate)?;
+
+        let c = &self.config;
+        let producer = Producer {
+            client: producer::client(&bootstrap)?,
+            topic: c.topic.clone(),
+            stream: EventStream::new(c.seed),
+            rate: Rate { baseline: c.rate },
+            max_events: c.max_events,
+            counters: self.counters.clone(),
+        };
+        self.producer = Some(tokio::spawn(producer.run(self.shutdown.subscribe())));
+
+        let worker = SagaWorker {
+            store,
+            clock,
+            seed: c.seed,
+            interval: c.saga_interval,
+            counters: self.counters.clone(),
+        };
+        self.saga_worker = Some(tokio::spawn(worker.run(self.shutdown.subscribe())));
+        tracing::info!(agents = c.agents, topic = %c.topic, group = %c.group, "demo started");
+        Ok(())
+    }
+
+    /// One agent per configured member; the last of several runs model v2 as a canary.
+    fn spawn_agents(&mut self, bootstrap: &str, gate: &Gate) -> Result<()> {
+        let c = &self.config;
         let model = StandInModel::new(c.seed, c.latency_ms);
         self.counters
             .expect_group(c.agents, c.partitions.unsigned_abs() as usize);
         for i in 0..c.agents {
             let name = format!("agent-{}", i + 1);
             let agent = Agent {
-                consumer: agent::consumer(&bootstrap, &c.group, &c.topic, &name)?,
+                consumer: agent::consumer(bootstrap, &c.group, &c.topic, &name)?,
                 version: if i + 1 == c.agents && c.agents > 1 {
                     Version::V2
                 } else {
@@ -133,24 +161,6 @@ impl Workload {
             self.agents
                 .push(tokio::spawn(agent.run(self.shutdown.subscribe())));
         }
-        let producer = Producer {
-            client: producer::client(&bootstrap)?,
-            topic: c.topic.clone(),
-            stream: EventStream::new(c.seed),
-            rate: Rate { baseline: c.rate },
-            max_events: c.max_events,
-            counters: self.counters.clone(),
-        };
-        self.producer = Some(tokio::spawn(producer.run(self.shutdown.subscribe())));
-        let worker = SagaWorker {
-            store,
-            clock,
-            seed: c.seed,
-            interval: c.saga_interval,
-            counters: self.counters.clone(),
-        };
-        self.saga_worker = Some(tokio::spawn(worker.run(self.shutdown.subscribe())));
-        tracing::info!(agents = c.agents, topic = %c.topic, group = %c.group, "demo workload started");
         Ok(())
     }
 
