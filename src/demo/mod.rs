@@ -16,8 +16,9 @@
 //!   own SQLite file afresh, but a `--db` database is used as it is.
 //! - The saga worker only advances sagas still within their deadline; when a backlog delays a
 //!   saga past it, that saga stays stuck like the deliberately stalled ones.
-//! - The mock brokers live inside the demo process: a second console can watch the database
-//!   but not the consumer lag.
+//! - The mock brokers live inside the demo process and die with it. While it runs they listen
+//!   on loopback ports (printed at start); a second console reaches them with `--brokers`, but
+//!   must name the group in its config, since the mock cluster does not answer ListGroups.
 
 mod agent;
 pub mod claims;
