@@ -17,11 +17,17 @@ pub fn log_path() -> PathBuf {
     if let Ok(p) = std::env::var("VERDICT_LOG_FILE") {
         return PathBuf::from(p);
     }
+    state_dir().join("verdict.log")
+}
+
+/// verdict's own state directory: `$XDG_STATE_HOME/verdict`, else `~/.local/state/verdict`,
+/// else `verdict` in the temp dir.
+pub fn state_dir() -> PathBuf {
     let state = std::env::var("XDG_STATE_HOME")
         .map(PathBuf::from)
         .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".local/state")))
         .unwrap_or_else(|_| std::env::temp_dir());
-    state.join("verdict").join("verdict.log")
+    state.join("verdict")
 }
 
 /// Installs the file logger; a log that cannot be opened disables logging, never the command.

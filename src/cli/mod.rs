@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch. Every command calls the same library code as the console.
 
+mod demo;
 mod inspect;
 pub mod logging;
 
@@ -85,7 +86,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         None => console(settings).await,
         Some(Command::Demo(demo)) => {
-            verdict::demo::run(demo, settings).await?;
+            demo::run(demo, settings).await?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Migrate { json }) => inspect::migrate(&settings, json).await,

@@ -6,6 +6,7 @@
 
 mod decisions;
 mod rows;
+mod saga_queue;
 mod sagas;
 mod stats;
 
