@@ -1,8 +1,108 @@
-//! The console. (Being built.)
+//! The console: a terminal UI over the decision log, the sagas and (soon) consumer lag.
+//!
+//! How it fits together:
+//! - [`poller`] is the only task that talks to the database; it sends typed messages.
+//! - [`app::App`] is the state; [`app::App::handle`] turns an [`app::Event`] into a change,
+//!   keys going through [`keymap`] into [`action::Action`]s first.
+//! - [`views::draw`] draws the state and nothing else.
+//! - [`run`] owns the terminal ([`terminal`]) and the loop that selects over key presses,
+//!   poller messages, a coarse tick and SIGTERM, and redraws only when something changed.
+//!
+//! Kafka lag is not shown yet: the header lists the configured brokers as "not tailed yet"
+//! and the Overview's lag figure says "not connected". The lag tailer adds a `View::Lag`, an
+//! `Event::Lag` message, a `KafkaSource` variant and a task spawned next to the poller.
 
+pub mod action;
+pub mod app;
+mod apply;
+pub mod keymap;
+pub mod list;
+pub mod poller;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod views;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
 use crate::settings::Settings;
+use app::{App, Event};
+use poller::{PollerConfig, PollerHandle};
+use state::ConsoleInfo;
+use terminal::Tui;
+use theme::Theme;
 
-/// Opens the console.
-pub async fn run(_settings: Settings) -> crate::Result<()> {
-    Err(crate::Error::Invalid("the console is not built yet".into()))
+/// The coarse tick: how often ages on screen may move.
+const TICK: Duration = Duration::from_secs(1);
+
+/// Opens the console on the settings' database and runs it until the user quits (`q`,
+/// Ctrl-C) or the process gets SIGTERM. The terminal is restored in every case.
+pub async fn run(settings: Settings) -> Result<()> {
+    let theme = Theme::load(&settings.config.console.theme, theme::no_color_requested())?;
+    let info = ConsoleInfo::from_settings(&settings)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let poller = poller::spawn(PollerConfig::from_settings(&settings)?, clock.clone());
+    tracing::info!(db = %info.db_display, "console opens");
+
+    let mut tui = Tui::enter()?;
+    let size = tui.terminal.size().map_err(Error::Terminal)?;
+    let mut app = App::new(info, clock.now_us(), (size.width, size.height));
+    let result = event_loop(&mut tui, &mut app, &theme, poller, clock).await;
+    drop(tui);
+    tracing::info!(ok = result.is_ok(), "console closes");
+    result
+}
+
+async fn event_loop(
+    tui: &mut Tui,
+    app: &mut App,
+    theme: &Theme,
+    mut poller: PollerHandle,
+    clock: Arc<dyn Clock>,
+) -> Result<()> {
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut sigterm = signal(SignalKind::terminate()).map_err(Error::Terminal)?;
+    let mut dirty = true;
+
+    while !app.should_quit {
+        if dirty {
+            tui.terminal
+                .draw(|frame| views::draw(frame, app, theme))
+                .map_err(Error::Terminal)?;
+            dirty = false;
+        }
+        for request in app.requests.drain(..) {
+            // The poller only stops when we drop it; a full queue means it is busy, so
+            // waiting here is the right back-pressure.
+            if poller.requests.send(request).await.is_err() {
+                tracing::warn!("poller stopped; requests are dropped");
+            }
+        }
+        let event = tokio::select! {
+            key = keys.next() => match key {
+                Some(Ok(TermEvent::Key(key))) => Event::Key(key),
+                Some(Ok(TermEvent::Resize(cols, rows))) => Event::Resize(cols, rows),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(Error::Terminal(e)),
+                None => return Ok(()),
+            },
+            Some(msg) = poller.messages.recv() => Event::Db(msg),
+            _ = tick.tick() => Event::Tick(clock.now_us()),
+            _ = sigterm.recv() => {
+                tracing::info!("SIGTERM: closing the console");
+                return Ok(());
+            }
+        };
+        dirty |= app.handle(event);
+    }
+    Ok(())
 }
