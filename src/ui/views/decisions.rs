@@ -12,7 +12,8 @@ use crate::ui::list::{DecisionList, ListSource};
 use crate::ui::state::Freshness;
 use crate::ui::theme::Theme;
 
-const WIDTHS: [Constraint; 7] = [
+const WIDTHS: [Constraint; 8] = [
+    Constraint::Length(1),
     Constraint::Length(12),
     Constraint::Length(10),
     Constraint::Length(5),
@@ -44,14 +45,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .skip(offset)
         .take(height)
         .map(|(i, d)| {
-            let row = row(d, theme);
-            if i == list.selected {
+            let selected = i == list.selected;
+            let row = row(d, selected, theme);
+            if selected {
                 row.style(theme.selected)
             } else {
                 row
             }
         });
     let header = Row::new([
+        "",
         "time",
         "label",
         "conf",
@@ -64,13 +67,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Table::new(rows, WIDTHS).header(header), inner);
 }
 
-fn row<'a>(d: &DecisionSummary, theme: &Theme) -> Row<'a> {
+/// One decision; the selected one is marked with `>` as well as styled, so it shows without
+/// colour.
+fn row<'a>(d: &DecisionSummary, selected: bool, theme: &Theme) -> Row<'a> {
     let out = if d.output_is_json {
         Span::raw("")
     } else {
         Span::styled("RAW", theme.warn)
     };
     Row::new(vec![
+        Line::raw(if selected { ">" } else { " " }),
         Line::raw(time_of_day(d.decided_at_us)),
         Line::raw(d.label.clone().unwrap_or_else(|| "-".into())),
         Line::raw(
@@ -92,7 +98,7 @@ fn title<'a>(app: &App, theme: &Theme) -> Line<'a> {
         ListSource::Search { needle } => vec![
             Span::styled(format!(" Search '{needle}' "), theme.header),
             Span::styled(
-                format!("{} found · Esc for the log ", list.rows.len()),
+                format!("· {} found · Esc for the log · ", list.rows.len()),
                 theme.muted,
             ),
         ],
@@ -108,13 +114,14 @@ fn paging_note<'a>(list: &DecisionList, theme: &Theme) -> Option<Span<'a>> {
         return None;
     }
     if list.following {
-        return Some(Span::styled("live · ", theme.ok));
+        return Some(Span::styled("· live · ", theme.ok));
     }
     let newer = list.newer + list.dropped_newer;
-    Some(Span::styled(
-        format!("paused, {newer}+ newer · Home for live · "),
-        theme.warn,
-    ))
+    let text = match newer {
+        0 => "· paused, Home for live · ".to_owned(),
+        n => format!("· paused, {n}+ newer, Home for live · "),
+    };
+    Some(Span::styled(text, theme.warn))
 }
 
 fn empty_text(app: &App) -> String {

@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, detail: &Detail, theme: &T
         ),
     };
     let title = Line::from(vec![
-        Span::styled(format!(" Decision {} ", detail.decision_id), theme.header),
+        Span::styled(format!(" Decision {} · ", detail.decision_id), theme.header),
         freshness_span(&freshness, app.now_us, theme),
         Span::styled(" · Esc back ", theme.muted),
     ]);
@@ -65,41 +65,30 @@ fn facts<'a>(d: &Decision, theme: &Theme) -> Vec<Line<'a>> {
         ),
         None => "-".into(),
     };
+    let label = d.label.clone().unwrap_or_else(|| "-".into());
+    let confidence = d
+        .confidence
+        .map_or_else(|| "-".into(), |c| format!("{c:.3}"));
+    let latency_ms = d.inference_latency_us / 1000;
     vec![
         field("decided at", format_us(d.decided_at_us), theme),
-        field(
-            "label",
-            d.label.clone().unwrap_or_else(|| "-".into()),
-            theme,
-        ),
-        field(
-            "confidence",
-            d.confidence
-                .map_or_else(|| "-".into(), |c| format!("{c:.3}")),
-            theme,
-        ),
+        field("label", format!("{label}   confidence {confidence}"), theme),
         field(
             "model",
-            format!("{} {}", d.model.name, d.model.version),
+            format!("{} {}   ({latency_ms} ms)", d.model.name, d.model.version),
             theme,
         ),
         field("idempotency key", d.idempotency_key.clone(), theme),
         field("event id", d.event_id.clone(), theme),
         field("entity", d.entity_key.clone(), theme),
         field("source", source, theme),
-        field(
-            "inference",
-            format!("{} ms", d.inference_latency_us / 1000),
-            theme,
-        ),
     ]
 }
 
+/// This key's duplicate hits: how many, and whether the most recent carried the same payload.
 fn duplicates<'a>(ctx: &DecisionContext, now_us: i64, theme: &Theme) -> Vec<Line<'a>> {
-    let count = ctx
-        .dedup_key
-        .as_ref()
-        .map_or(ctx.duplicate_hits.len() as i64, |k| k.hit_count);
+    let shown = i64::try_from(ctx.duplicate_hits.len()).unwrap_or(i64::MAX);
+    let count = ctx.dedup_key.as_ref().map_or(shown, |k| k.hit_count);
     let Some(last) = ctx.duplicate_hits.first() else {
         return vec![field("duplicate hits", "none".into(), theme)];
     };
@@ -113,23 +102,20 @@ fn duplicates<'a>(ctx: &DecisionContext, now_us: i64, theme: &Theme) -> Vec<Line
         .iter()
         .filter(|h| !h.payload_matched)
         .count();
-    vec![Line::from(vec![
-        Span::styled(format!("{:<16}", "duplicate hits"), theme.muted),
-        Span::styled(count.to_string(), theme.duplicate),
-        Span::raw(format!(
-            ", most recent {} ago (event {}): ",
-            age(last.delivered_at_us, now_us),
-            last.event_id
-        )),
-        Span::styled(verdict, style),
-        Span::styled(
-            format!(
-                " · {mismatches} mismatched of the last {}",
-                ctx.duplicate_hits.len()
-            ),
-            theme.muted,
-        ),
-    ])]
+    let ago = age(last.delivered_at_us, now_us);
+    let note = format!(
+        "event {}; {mismatches} of the last {shown} mismatched",
+        last.event_id
+    );
+    vec![
+        Line::from(vec![
+            Span::styled(format!("{:<16}", "duplicate hits"), theme.muted),
+            Span::styled(count.to_string(), theme.duplicate),
+            Span::raw(format!(", most recent {ago} ago: ")),
+            Span::styled(verdict, style),
+        ]),
+        Line::styled(format!("{:<16}{note}", ""), theme.muted),
+    ]
 }
 
 fn sagas<'a>(ctx: &DecisionContext, theme: &Theme) -> Vec<Line<'a>> {

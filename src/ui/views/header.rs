@@ -10,12 +10,7 @@ use crate::ui::app::App;
 use crate::ui::state::{DbState, KafkaSource};
 use crate::ui::theme::Theme;
 
-/// Columns kept for the right-hand freshness column.
-const STATE_COLS: u16 = 46;
-
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let [left, right] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Length(STATE_COLS)]).areas(area);
     let info = &app.info;
     let access = if info.read_only {
         Span::styled("READ-ONLY", theme.warn)
@@ -26,28 +21,43 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         KafkaSource::NoBrokers => "-".to_owned(),
         KafkaSource::NotTailed { brokers } => brokers.clone(),
     };
-    let facts = vec![
-        Line::from(vec![
-            Span::styled("verdict", theme.header),
-            Span::styled("  operator ", theme.muted),
-            Span::raw(info.operator.clone()),
-            Span::raw("  "),
-            access,
-        ]),
-        Line::from(vec![
-            Span::styled("database ", theme.muted),
-            Span::styled(format!("{} ", info.backend), theme.accent),
-            Span::raw(info.db_display.clone()),
-        ]),
-        Line::from(vec![
-            Span::styled("kafka    ", theme.muted),
-            Span::raw(kafka),
-        ]),
+    let who = Line::from(vec![
+        Span::styled("verdict", theme.header),
+        Span::styled("  operator ", theme.muted),
+        Span::raw(info.operator.clone()),
+        Span::raw("  "),
+        access,
+    ]);
+    let db = Line::from(vec![
+        Span::styled("database ", theme.muted),
+        Span::styled(format!("{} ", info.backend), theme.accent),
+        Span::raw(info.db_display.clone()),
+    ]);
+    let kafka = Line::from(vec![
+        Span::styled("kafka    ", theme.muted),
+        Span::raw(kafka),
+    ]);
+    let lines = [
+        (who, Line::raw("")),
+        (db, db_state(app, theme)),
+        (kafka, kafka_state(app, theme)),
     ];
-    frame.render_widget(Paragraph::new(facts), left);
+    let rows = Layout::vertical([Constraint::Length(1); 3]).split(area);
+    for ((fact, state), row) in lines.into_iter().zip(rows.iter()) {
+        draw_line(frame, *row, fact, state);
+    }
+}
 
-    let states = vec![Line::raw(""), db_state(app, theme), kafka_state(app, theme)];
-    frame.render_widget(Paragraph::new(states).alignment(Alignment::Right), right);
+/// A fact on the left and its state on the right; the state keeps its width, the fact is
+/// cut when both do not fit.
+fn draw_line(frame: &mut Frame, area: Rect, fact: Line, state: Line) {
+    let state_cols = u16::try_from(state.width() + 1)
+        .unwrap_or(u16::MAX)
+        .min(area.width / 2);
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(state_cols)]).areas(area);
+    frame.render_widget(Paragraph::new(fact), left);
+    frame.render_widget(Paragraph::new(state).alignment(Alignment::Right), right);
 }
 
 fn db_state<'a>(app: &App, theme: &Theme) -> Line<'a> {

@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     footer::draw_status(frame, status, app, theme);
     footer::draw_hints(frame, footer, app, theme);
     if app.show_help {
-        help::draw(frame, body, theme);
+        help::draw(frame, area, theme);
     }
 }
 

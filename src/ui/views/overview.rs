@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let loaded_at = app.overview.as_ref().map(|s| s.at_us);
     let freshness = Freshness::of(loaded_at, None, &app.db);
     let title = Line::from(vec![
-        Span::styled(" Overview ", theme.header),
+        Span::styled(" Overview · ", theme.header),
         freshness_span(&freshness, app.now_us, theme),
         Span::raw(" "),
     ]);
