@@ -7,6 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crossterm::event::{KeyCode, KeyEvent};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -15,7 +16,7 @@ use verdict::gate::{Event, Gate, GateConfig, ModelOutput, Outcome};
 use verdict::model::{Decision, ModelId, ReadModelRow, SourcePosition, StepStatus};
 use verdict::projection::{Projection, Projector};
 use verdict::saga::{SagaPlan, StepPlan};
-use verdict::store::Store;
+use verdict::store::{DecisionSummary, Store};
 use verdict::ui::app::{App, Event as UiEvent};
 use verdict::ui::poller::{self, PollerConfig, PollerHandle, PollerMsg, Request};
 use verdict::ui::state::{ConsoleInfo, KafkaSource};
@@ -125,47 +126,55 @@ async fn decisions_show_up(url: &str) {
         .await
         .expect("connect and migrate");
     let clock = ManualClock::new(START_US);
-    let gate = gate_on(&store, &clock);
+    let first = seed(&gate_on(&store, &clock), &clock).await;
+
+    let mut poller = start_poller(url, &clock);
+    let rows = figures_and_tail(&mut poller.messages).await;
+    detail(&mut poller, &first.decision_id).await;
+    search_and_page(&mut poller, &rows).await;
+    drawn(rows);
+
+    drop(poller.requests);
+    poller
+        .task
+        .await
+        .expect("poller ends when the console goes");
+    store.pool().close().await;
+}
+
+/// Three decisions (one with a non-JSON output) and two redeliveries of the first, one with
+/// a changed payload. Returns the first decision.
+async fn seed(gate: &Gate, clock: &ManualClock) -> Decision {
     let approve = r#"{"label":"approve","confidence":0.91}"#;
-    let Outcome::Decided(first) = decide(&gate, &event("e1", "k1", "{\"a\":1}"), approve).await
-    else {
+    let reject = r#"{"label":"reject","confidence":0.4}"#;
+    let outcome = decide(gate, &event("e1", "k1", "{\"a\":1}"), approve).await;
+    let Outcome::Decided(first) = outcome else {
         panic!("first delivery must decide")
     };
     clock.advance(1_000);
-    decide(
-        &gate,
-        &event("e2", "k2", "{}"),
-        r#"{"label":"reject","confidence":0.4}"#,
-    )
-    .await;
+    decide(gate, &event("e2", "k2", "{}"), reject).await;
     clock.advance(1_000);
-    decide(&gate, &event("e3", "k3", "{}"), "approve, I guess?").await;
+    decide(gate, &event("e3", "k3", "{}"), "approve, I guess?").await;
     clock.advance(1_000);
-    decide(&gate, &event("e1", "k1", "{\"a\":1}"), approve).await;
+    decide(gate, &event("e1", "k1", "{\"a\":1}"), approve).await;
     clock.advance(1_000);
-    decide(&gate, &event("e1-again", "k1", "{\"a\":2}"), approve).await;
+    decide(gate, &event("e1-again", "k1", "{\"a\":2}"), approve).await;
+    first
+}
 
-    let mut poller = start_poller(url, &clock);
-    let rx = &mut poller.messages;
+async fn figures_and_tail(rx: &mut mpsc::Receiver<PollerMsg>) -> Vec<DecisionSummary> {
     until(rx, |m| {
         matches!(m, PollerMsg::Connected { .. }).then_some(())
     })
     .await;
-    let sample = until(rx, |m| match m {
+    let s = until(rx, |m| match m {
         PollerMsg::Overview(s) => Some(s.clone()),
         _ => None,
     })
     .await;
+    assert_eq!((s.window_decisions, s.window_duplicate_hits), (3, 2));
     assert_eq!(
-        (sample.window_decisions, sample.window_duplicate_hits),
-        (3, 2)
-    );
-    assert_eq!(
-        (
-            sample.sagas_in_flight,
-            sample.sagas_stuck,
-            sample.sagas_failed
-        ),
+        (s.sagas_in_flight, s.sagas_stuck, s.sagas_failed),
         (1, 0, 0)
     );
     let rows = until(rx, |m| match m {
@@ -175,25 +184,26 @@ async fn decisions_show_up(url: &str) {
     .await;
     let keys: Vec<_> = rows.iter().map(|r| r.idempotency_key.as_str()).collect();
     assert_eq!(keys, ["k3", "k2", "k1"], "newest first");
-    assert_eq!(rows[2].label.as_deref(), Some("approve"));
-    assert_eq!(rows[2].confidence, Some(0.91));
+    assert_eq!(
+        (rows[2].label.as_deref(), rows[2].confidence),
+        (Some("approve"), Some(0.91))
+    );
     assert_eq!(rows[1].label.as_deref(), Some("reject"));
     assert!(!rows[0].output_is_json && rows[1].output_is_json);
+    rows
+}
 
-    // The detail of the first decision: both duplicate hits, one mismatch, its saga.
-    let id = first.decision_id.clone();
-    poller
-        .requests
-        .send(Request::Detail {
-            decision_id: id.clone(),
-        })
-        .await
-        .expect("send");
+/// The detail of the first decision: both duplicate hits, one mismatch, its saga.
+async fn detail(poller: &mut PollerHandle, id: &str) {
+    let request = Request::Detail {
+        decision_id: id.to_owned(),
+    };
+    poller.requests.send(request).await.expect("send");
     let ctx = until(&mut poller.messages, |m| match m {
         PollerMsg::Detail {
             decision_id,
             result,
-        } if *decision_id == id => Some(result.clone()),
+        } if decision_id == id => Some(result.clone()),
         _ => None,
     })
     .await
@@ -213,41 +223,31 @@ async fn decisions_show_up(url: &str) {
     );
     let (saga, steps) = &ctx.sagas[0];
     assert_eq!(saga.saga_type, "refund");
-    assert_eq!(
-        steps.iter().map(|s| s.status).collect::<Vec<_>>(),
-        [StepStatus::Pending; 2]
-    );
+    let statuses: Vec<_> = steps.iter().map(|s| s.status).collect();
+    assert_eq!(statuses, [StepStatus::Pending; 2]);
+}
 
-    // Search by event id and by entity key; an older page after the newest row.
-    poller
-        .requests
-        .send(Request::Search {
-            needle: "e2".into(),
-        })
-        .await
-        .expect("send");
+/// A search by event id, and the older page after the newest row.
+async fn search_and_page(poller: &mut PollerHandle, rows: &[DecisionSummary]) {
+    let request = Request::Search {
+        needle: "e2".into(),
+    };
+    poller.requests.send(request).await.expect("send");
     let found = until(&mut poller.messages, |m| match m {
         PollerMsg::Search { needle, result } if needle == "e2" => Some(result.clone()),
         _ => None,
     })
     .await
     .expect("search");
-    assert_eq!(
-        found
-            .iter()
-            .map(|r| r.idempotency_key.as_str())
-            .collect::<Vec<_>>(),
-        ["k2"]
-    );
+    let keys: Vec<_> = found.iter().map(|r| r.idempotency_key.as_str()).collect();
+    assert_eq!(keys, ["k2"]);
+
     let after = rows[0].cursor();
-    poller
-        .requests
-        .send(Request::Page {
-            after: after.clone(),
-            limit: 10,
-        })
-        .await
-        .expect("send");
+    let request = Request::Page {
+        after: after.clone(),
+        limit: 10,
+    };
+    poller.requests.send(request).await.expect("send");
     let page = until(&mut poller.messages, |m| match m {
         PollerMsg::Page { after: a, result } if *a == after => Some(result.clone()),
         _ => None,
@@ -255,29 +255,23 @@ async fn decisions_show_up(url: &str) {
     .await
     .expect("page");
     assert_eq!(page, rows[1..].to_vec());
+}
 
-    // The same rows drawn by the console.
+/// The same rows drawn by the console.
+fn drawn(rows: Vec<DecisionSummary>) {
     let mut app = App::new(info(), START_US, (100, 30));
     app.handle(UiEvent::Db(PollerMsg::Tail {
         at_us: START_US,
         rows,
     }));
-    app.handle(UiEvent::Key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Char('2'),
-    )));
+    app.handle(UiEvent::Key(KeyEvent::from(KeyCode::Char('2'))));
     let screen = draw(&app);
-    assert!(
-        screen.contains("k1") && screen.contains("reject") && screen.contains("0.91"),
-        "{screen}"
-    );
-    assert!(screen.contains("RAW"), "{screen}");
-
-    drop(poller.requests);
-    poller
-        .task
-        .await
-        .expect("poller ends when the console goes");
-    store.pool().close().await;
+    for expected in ["k1", "reject", "0.91", "RAW"] {
+        assert!(
+            screen.contains(expected),
+            "{expected} missing from\n{screen}"
+        );
+    }
 }
 
 fn info() -> ConsoleInfo {

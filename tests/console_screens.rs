@@ -175,3 +175,12 @@ fn no_color_emits_no_colour() {
         .iter()
         .any(|c| c.fg != Color::Reset));
 }
+
+#[test]
+fn a_saga_past_its_deadline_is_marked_stuck() {
+    let mut app = with_detail((100, 30), 1);
+    assert!(!screen(&app).contains("STUCK"));
+    app.handle(Event::Tick(T0 + 600 * SECOND));
+    let text = screen(&app);
+    assert!(text.contains("STUCK: deadline passed 5m01s ago"), "{text}");
+}

@@ -60,6 +60,22 @@ pub async fn run(settings: Settings) -> Result<()> {
     result
 }
 
+/// The sources the loop waits on.
+struct Sources {
+    keys: EventStream,
+    tick: tokio::time::Interval,
+    sigterm: tokio::signal::unix::Signal,
+    clock: Arc<dyn Clock>,
+}
+
+/// What the loop does next.
+enum Next {
+    Event(Event),
+    /// Something the console ignores (mouse, focus, paste, key release).
+    Nothing,
+    Stop,
+}
+
 async fn event_loop(
     tui: &mut Tui,
     app: &mut App,
@@ -67,10 +83,15 @@ async fn event_loop(
     mut poller: PollerHandle,
     clock: Arc<dyn Clock>,
 ) -> Result<()> {
-    let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut sigterm = signal(SignalKind::terminate()).map_err(Error::Terminal)?;
+    let sigterm = signal(SignalKind::terminate()).map_err(Error::Terminal)?;
+    let mut sources = Sources {
+        keys: EventStream::new(),
+        tick,
+        sigterm,
+        clock,
+    };
     let mut dirty = true;
 
     while !app.should_quit {
@@ -81,28 +102,36 @@ async fn event_loop(
             dirty = false;
         }
         for request in app.requests.drain(..) {
-            // The poller only stops when we drop it; a full queue means it is busy, so
-            // waiting here is the right back-pressure.
+            // A full queue means the poller is busy: waiting is the right back-pressure.
             if poller.requests.send(request).await.is_err() {
                 tracing::warn!("poller stopped; requests are dropped");
             }
         }
-        let event = tokio::select! {
-            key = keys.next() => match key {
-                Some(Ok(TermEvent::Key(key))) => Event::Key(key),
-                Some(Ok(TermEvent::Resize(cols, rows))) => Event::Resize(cols, rows),
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(Error::Terminal(e)),
-                None => return Ok(()),
-            },
-            Some(msg) = poller.messages.recv() => Event::Db(msg),
-            _ = tick.tick() => Event::Tick(clock.now_us()),
-            _ = sigterm.recv() => {
-                tracing::info!("SIGTERM: closing the console");
-                return Ok(());
-            }
-        };
-        dirty |= app.handle(event);
+        match next(&mut sources, &mut poller).await? {
+            Next::Event(event) => dirty |= app.handle(event),
+            Next::Nothing => {}
+            Next::Stop => break,
+        }
     }
     Ok(())
+}
+
+/// Waits for whatever comes first: a key or resize, a poller message, the tick, SIGTERM.
+async fn next(sources: &mut Sources, poller: &mut PollerHandle) -> Result<Next> {
+    let next = tokio::select! {
+        term = sources.keys.next() => match term {
+            Some(Ok(TermEvent::Key(key))) => Next::Event(Event::Key(key)),
+            Some(Ok(TermEvent::Resize(cols, rows))) => Next::Event(Event::Resize(cols, rows)),
+            Some(Ok(_)) => Next::Nothing,
+            Some(Err(e)) => return Err(Error::Terminal(e)),
+            None => Next::Stop,
+        },
+        Some(msg) = poller.messages.recv() => Next::Event(Event::Db(msg)),
+        _ = sources.tick.tick() => Next::Event(Event::Tick(sources.clock.now_us())),
+        _ = sources.sigterm.recv() => {
+            tracing::info!("SIGTERM: closing the console");
+            Next::Stop
+        }
+    };
+    Ok(next)
 }

@@ -95,11 +95,15 @@ pub enum Freshness {
 
 impl Freshness {
     /// The freshness of data loaded at `loaded_at` (with `error` from its last request)
-    /// while the database is in `db`.
+    /// while the database is in `db`: nothing loaded and a failing database is an error.
     pub fn of(loaded_at: Option<Micros>, error: Option<&str>, db: &DbState) -> Self {
-        match (loaded_at, error) {
-            (Some(at_us), _) if db.is_reconnecting() || error.is_some() => Self::Stale { at_us },
-            (Some(at_us), _) => Self::Loaded { at_us },
+        let db_error = match db {
+            DbState::Reconnecting { error, .. } => Some(error.as_str()),
+            _ => None,
+        };
+        match (loaded_at, error.or(db_error)) {
+            (Some(at_us), Some(_)) => Self::Stale { at_us },
+            (Some(at_us), None) => Self::Loaded { at_us },
             (None, Some(e)) => Self::Error(e.to_owned()),
             (None, None) => Self::Loading,
         }

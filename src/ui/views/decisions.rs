@@ -23,6 +23,17 @@ const WIDTHS: [Constraint; 8] = [
     Constraint::Length(3),
 ];
 
+const HEADER: [&str; 8] = [
+    "",
+    "time",
+    "label",
+    "conf",
+    "model",
+    "idempotency key",
+    "entity",
+    "out",
+];
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let list = &app.list;
     let block = Block::default()
@@ -53,17 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 row
             }
         });
-    let header = Row::new([
-        "",
-        "time",
-        "label",
-        "conf",
-        "model",
-        "idempotency key",
-        "entity",
-        "out",
-    ])
-    .style(theme.header);
+    let header = Row::new(HEADER).style(theme.header);
     frame.render_widget(Table::new(rows, WIDTHS).header(header), inner);
 }
 

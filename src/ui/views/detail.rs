@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use super::{age, freshness_span};
 use crate::clock::format_us;
-use crate::model::{Decision, SagaState, StepStatus};
+use crate::model::{Decision, Saga, SagaState, SagaStep, StepStatus};
 use crate::store::DecisionContext;
 use crate::ui::app::{App, Detail};
 use crate::ui::state::{Freshness, Load};
@@ -51,7 +51,7 @@ fn lines<'a>(ctx: &DecisionContext, now_us: i64, theme: &Theme) -> Vec<Line<'a>>
     let d = &ctx.decision;
     let mut out = facts(d, theme);
     out.extend(duplicates(ctx, now_us, theme));
-    out.extend(sagas(ctx, theme));
+    out.extend(sagas(ctx, now_us, theme));
     out.push(Line::raw(""));
     out.extend(output(d, theme));
     out
@@ -118,52 +118,68 @@ fn duplicates<'a>(ctx: &DecisionContext, now_us: i64, theme: &Theme) -> Vec<Line
     ]
 }
 
-fn sagas<'a>(ctx: &DecisionContext, theme: &Theme) -> Vec<Line<'a>> {
+fn sagas<'a>(ctx: &DecisionContext, now_us: i64, theme: &Theme) -> Vec<Line<'a>> {
     if ctx.sagas.is_empty() {
         return vec![field("saga", "none started".into(), theme)];
     }
     let mut out = Vec::new();
     for (saga, steps) in &ctx.sagas {
-        let style = match saga.state {
-            SagaState::Running | SagaState::Compensating => theme.in_flight,
-            SagaState::Compensated => theme.compensated,
-            SagaState::Failed | SagaState::CompensationFailed => theme.failed,
-            SagaState::Completed => theme.ok,
-        };
-        out.push(Line::from(vec![
-            Span::styled(format!("{:<16}", "saga"), theme.muted),
-            Span::raw(format!("{} ", saga.saga_type)),
-            Span::styled(saga.state.as_str().to_owned(), style),
-            Span::styled(
-                format!(
-                    "  {}  deadline {}",
-                    saga.saga_id,
-                    format_us(saga.deadline_at_us)
-                ),
-                theme.muted,
-            ),
-        ]));
-        for step in steps {
-            let style = match step.status {
-                StepStatus::Done => theme.ok,
-                StepStatus::Pending => theme.muted,
-                StepStatus::Compensating => theme.in_flight,
-                StepStatus::Compensated => theme.compensated,
-                StepStatus::Failed | StepStatus::CompensationFailed => theme.failed,
-            };
-            let error = step
-                .last_error
-                .as_deref()
-                .map(|e| format!("  error: {e}"))
-                .unwrap_or_default();
-            out.push(Line::from(vec![
-                Span::raw(format!("  {}. {:<20} ", step.step_index + 1, step.name)),
-                Span::styled(format!("{:<20}", step.status.as_str()), style),
-                Span::styled(format!("undo: {}{error}", step.compensation), theme.muted),
-            ]));
-        }
+        out.push(saga_line(saga, now_us, theme));
+        out.push(field("  saga id", saga.saga_id.clone(), theme));
+        out.extend(steps.iter().map(|step| step_line(step, theme)));
     }
     out
+}
+
+/// The saga's type and state; an in-flight saga past its deadline is marked STUCK.
+fn saga_line<'a>(saga: &Saga, now_us: i64, theme: &Theme) -> Line<'a> {
+    let style = match saga.state {
+        SagaState::Running | SagaState::Compensating => theme.in_flight,
+        SagaState::Compensated => theme.compensated,
+        SagaState::Failed | SagaState::CompensationFailed => theme.failed,
+        SagaState::Completed => theme.ok,
+    };
+    let stuck = saga.state.is_in_flight() && saga.deadline_at_us < now_us;
+    let deadline = if stuck {
+        Span::styled(
+            format!(
+                "  STUCK: deadline passed {} ago",
+                age(saga.deadline_at_us, now_us)
+            ),
+            theme.warn,
+        )
+    } else {
+        Span::styled(
+            format!("  deadline {}", format_us(saga.deadline_at_us)),
+            theme.muted,
+        )
+    };
+    Line::from(vec![
+        Span::styled(format!("{:<16}", "saga"), theme.muted),
+        Span::raw(format!("{} ", saga.saga_type)),
+        Span::styled(saga.state.as_str().to_owned(), style),
+        deadline,
+    ])
+}
+
+fn step_line<'a>(step: &SagaStep, theme: &Theme) -> Line<'a> {
+    let style = match step.status {
+        StepStatus::Done => theme.ok,
+        StepStatus::Pending => theme.muted,
+        StepStatus::Compensating => theme.in_flight,
+        StepStatus::Compensated => theme.compensated,
+        StepStatus::Failed | StepStatus::CompensationFailed => theme.failed,
+    };
+    let error = step
+        .last_error
+        .as_deref()
+        .map(|e| format!("  error: {e}"))
+        .unwrap_or_default();
+    Line::from(vec![
+        Span::raw(format!("  {}. {:<20} ", step.step_index + 1, step.name)),
+        Span::styled(format!("{:<20}", step.status.as_str()), style),
+        Span::styled(format!("undo: {}{error}", step.compensation), theme.muted),
+    ])
 }
 
 fn output<'a>(d: &Decision, theme: &Theme) -> Vec<Line<'a>> {
