@@ -339,4 +339,8 @@ fn ticks_redraw_only_when_a_second_passes() {
         !app.handle(key(KeyCode::Char('z'))),
         "an unbound key changes nothing"
     );
+
+    // Nothing loaded, nothing aging: an idle tick draws nothing.
+    let mut idle = App::new(info(), T0, (80, 24));
+    assert!(!idle.handle(Event::Tick(T0 + 5 * SECOND)));
 }

@@ -123,11 +123,32 @@ impl App {
                 true
             }
             Event::Tick(now_us) => {
-                let before = self.now_us / 1_000_000;
+                let before = self.age_marks();
                 self.now_us = self.now_us.max(now_us);
-                self.now_us / 1_000_000 != before
+                self.age_marks() != before
             }
         }
+    }
+
+    /// The whole seconds of every age or countdown the screen can show; a tick that leaves
+    /// them all alone needs no redraw.
+    fn age_marks(&self) -> [Option<Micros>; 5] {
+        let secs = |at: Option<Micros>| at.map(|at| (self.now_us - at) / 1_000_000);
+        let retry_at = match &self.db {
+            DbState::Reconnecting { retry_at_us, .. } => Some(*retry_at_us),
+            _ => None,
+        };
+        let detail_at = self.detail.as_ref().and_then(|d| match &d.context {
+            Load::Ready { at_us, .. } => Some(*at_us),
+            _ => None,
+        });
+        [
+            secs(self.db.last_ok_us()),
+            secs(retry_at),
+            secs(self.overview.as_ref().map(|o| o.at_us)),
+            secs(self.list.loaded_at_us),
+            secs(detail_at),
+        ]
     }
 
     /// Does what the user asked.

@@ -6,7 +6,8 @@
 //!   keys going through [`keymap`] into [`action::Action`]s first.
 //! - [`views::draw`] draws the state and nothing else.
 //! - [`run`] owns the terminal ([`terminal`]) and the loop that selects over key presses,
-//!   poller messages, a coarse tick and SIGTERM, and redraws only when something changed.
+//!   poller messages, a coarse tick and SIGTERM/SIGINT/SIGHUP, and redraws only when
+//!   something on screen changed.
 //!
 //! Kafka lag is not shown yet: the header lists the configured brokers as "not tailed yet"
 //! and the Overview's lag figure says "not connected". The lag tailer adds a `View::Lag`, an
@@ -43,10 +44,12 @@ use theme::Theme;
 const TICK: Duration = Duration::from_secs(1);
 
 /// Opens the console on the settings' database and runs it until the user quits (`q`,
-/// Ctrl-C) or the process gets SIGTERM. The terminal is restored in every case.
+/// Ctrl-C) or the process gets SIGTERM, SIGINT or SIGHUP. The terminal is restored in every
+/// case, a panic included.
 pub async fn run(settings: Settings) -> Result<()> {
     let theme = Theme::load(&settings.config.console.theme, theme::no_color_requested())?;
     let info = ConsoleInfo::from_settings(&settings)?;
+    refuse_missing_sqlite_file(settings.require_db()?)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let poller = poller::spawn(PollerConfig::from_settings(&settings)?, clock.clone());
     tracing::info!(db = %info.db_display, "console opens");
@@ -64,7 +67,8 @@ pub async fn run(settings: Settings) -> Result<()> {
 struct Sources {
     keys: EventStream,
     tick: tokio::time::Interval,
-    sigterm: tokio::signal::unix::Signal,
+    /// SIGTERM, SIGINT and SIGHUP: each closes the console cleanly.
+    signals: [tokio::signal::unix::Signal; 3],
     clock: Arc<dyn Clock>,
 }
 
@@ -85,11 +89,15 @@ async fn event_loop(
 ) -> Result<()> {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let sigterm = signal(SignalKind::terminate()).map_err(Error::Terminal)?;
+    let signals = [
+        signal(SignalKind::terminate()).map_err(Error::Terminal)?,
+        signal(SignalKind::interrupt()).map_err(Error::Terminal)?,
+        signal(SignalKind::hangup()).map_err(Error::Terminal)?,
+    ];
     let mut sources = Sources {
         keys: EventStream::new(),
         tick,
-        sigterm,
+        signals,
         clock,
     };
     let mut dirty = true;
@@ -116,7 +124,7 @@ async fn event_loop(
     Ok(())
 }
 
-/// Waits for whatever comes first: a key or resize, a poller message, the tick, SIGTERM.
+/// Waits for whatever comes first: a key or resize, a poller message, the tick, a signal.
 async fn next(sources: &mut Sources, poller: &mut PollerHandle) -> Result<Next> {
     let next = tokio::select! {
         term = sources.keys.next() => match term {
@@ -128,10 +136,35 @@ async fn next(sources: &mut Sources, poller: &mut PollerHandle) -> Result<Next> 
         },
         Some(msg) = poller.messages.recv() => Next::Event(Event::Db(msg)),
         _ = sources.tick.tick() => Next::Event(Event::Tick(sources.clock.now_us())),
-        _ = sources.sigterm.recv() => {
-            tracing::info!("SIGTERM: closing the console");
+        _ = any_signal(&mut sources.signals) => {
+            tracing::info!("signal received: closing the console");
             Next::Stop
         }
     };
     Ok(next)
+}
+
+async fn any_signal(signals: &mut [tokio::signal::unix::Signal; 3]) {
+    let [term, int, hup] = signals;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+        _ = hup.recv() => {}
+    }
+}
+
+/// The console only reads: a SQLite path that does not exist is a typo, not a database to
+/// create (which the Store would do).
+fn refuse_missing_sqlite_file(url: &str) -> Result<()> {
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Ok(());
+    };
+    let path = rest.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.contains(":memory:") || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "no SQLite database at {path}: check the path, or create it with `verdict migrate`"
+    )))
 }
