@@ -344,3 +344,39 @@ fn ticks_redraw_only_when_a_second_passes() {
     let mut idle = App::new(info(), T0, (80, 24));
     assert!(!idle.handle(Event::Tick(T0 + 5 * SECOND)));
 }
+
+#[test]
+fn an_unchanged_poll_redraws_nothing_off_screen() {
+    let mut app = polled_app((80, 24), 3);
+    press(&mut app, &[KeyCode::Char('2')]);
+    let now = app.now_us;
+    let same_tail = PollerMsg::Tail {
+        at_us: now,
+        rows: rows(60),
+    };
+    assert!(
+        app.handle(Event::Db(same_tail.clone())),
+        "'as of 2s ago' becomes '0s ago'"
+    );
+    assert!(
+        !app.handle(Event::Db(same_tail)),
+        "the same rows again, same ages"
+    );
+    let figures = PollerMsg::Overview(sample(now, 1, 1, 1, 1));
+    assert!(
+        app.handle(Event::Db(figures.clone())),
+        "'polled 2s ago' becomes '0s ago'"
+    );
+    assert!(
+        !app.handle(Event::Db(figures)),
+        "Overview figures while on Decisions"
+    );
+    let mut tail = rows(60);
+    tail[0].label = Some("changed".into());
+    assert!(app.handle(Event::Db(PollerMsg::Tail {
+        at_us: now,
+        rows: tail
+    })));
+    press(&mut app, &[KeyCode::Char('1')]);
+    assert!(app.handle(Event::Db(PollerMsg::Overview(sample(now, 2, 1, 1, 1)))));
+}

@@ -119,14 +119,27 @@ impl App {
                 true
             }
             Event::Db(msg) => {
+                let quiet = self.is_quiet(&msg);
+                let before = self.age_marks();
                 self.apply(msg);
-                true
+                !quiet || self.age_marks() != before
             }
             Event::Tick(now_us) => {
                 let before = self.age_marks();
                 self.now_us = self.now_us.max(now_us);
                 self.age_marks() != before
             }
+        }
+    }
+
+    /// True for a poll result that changes nothing on screen but ages: the same tail again,
+    /// or Overview figures while the Overview is not shown and the database was answering.
+    fn is_quiet(&self, msg: &PollerMsg) -> bool {
+        let connected = matches!(self.db, DbState::Connected { .. });
+        match msg {
+            PollerMsg::Tail { rows, .. } => self.tail_at_us.is_some() && *rows == self.tail,
+            PollerMsg::Overview(_) => connected && self.view != View::Overview,
+            _ => false,
         }
     }
 

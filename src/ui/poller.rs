@@ -47,7 +47,7 @@ impl PollerConfig {
             db_url: settings.require_db()?.to_owned(),
             max_connections: 2,
             refresh: Duration::from_millis(settings.config.console.refresh_ms.max(100)),
-            tail_rows: 200,
+            tail_rows: 100,
             search_rows: 200,
         })
     }
