@@ -1,6 +1,6 @@
 //! The Decisions view: the live tail of the log (or a search's answer), newest first.
 
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 use ratatui::Frame;
@@ -49,6 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // One header row; the rest shows rows around the selection.
     let height = usize::from(inner.height.saturating_sub(1));
     let offset = list.offset(height);
+    let key_cols = key_columns(inner);
     let rows = list
         .rows
         .iter()
@@ -57,7 +58,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .take(height)
         .map(|(i, d)| {
             let selected = i == list.selected;
-            let row = row(d, selected, theme);
+            let row = row(d, selected, key_cols, theme);
             if selected {
                 row.style(theme.selected)
             } else {
@@ -70,7 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// One decision; the selected one is marked with `>` as well as styled, so it shows without
 /// colour.
-fn row<'a>(d: &DecisionSummary, selected: bool, theme: &Theme) -> Row<'a> {
+fn row<'a>(d: &DecisionSummary, selected: bool, key_cols: (u16, u16), theme: &Theme) -> Row<'a> {
     let out = if d.output_is_json {
         Span::raw("")
     } else {
@@ -85,10 +86,32 @@ fn row<'a>(d: &DecisionSummary, selected: bool, theme: &Theme) -> Row<'a> {
                 .map_or_else(|| "-".into(), |c| format!("{c:.2}")),
         ),
         Line::raw(d.model_version.clone()),
-        Line::raw(d.idempotency_key.clone()),
-        Line::raw(d.entity_key.clone()),
+        Line::raw(clip_middle(&d.idempotency_key, key_cols.0)),
+        Line::raw(clip_middle(&d.entity_key, key_cols.1)),
         Line::from(out),
     ])
+}
+
+/// The widths the table gives the idempotency key and entity columns (same layout as the
+/// table's: one column of spacing).
+fn key_columns(area: Rect) -> (u16, u16) {
+    let cols = Layout::horizontal(WIDTHS).spacing(1).split(area);
+    (cols[5].width, cols[6].width)
+}
+
+/// Keys differ at both ends (`cust-7:order-4211:refund`): a key too long for its column keeps
+/// its start and its end around an ellipsis.
+fn clip_middle(s: &str, cols: u16) -> String {
+    let cols = usize::from(cols);
+    let len = s.chars().count();
+    if len <= cols || cols < 5 {
+        return s.to_owned();
+    }
+    let tail = (cols - 1) / 2;
+    let head = cols - 1 - tail;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(len - tail).collect();
+    format!("{start}…{end}")
 }
 
 fn title<'a>(app: &App, theme: &Theme) -> Line<'a> {
@@ -134,5 +157,20 @@ fn empty_text(app: &App) -> String {
         (ListSource::Search { needle }, Some(_), _) => {
             format!("no decision has idempotency key, event id or entity '{needle}'")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_middle;
+
+    #[test]
+    fn long_keys_keep_both_ends() {
+        assert_eq!(clip_middle("cust-7:order-4211:refund", 11), "cust-…efund");
+        assert_eq!(clip_middle("short", 11), "short");
+        assert_eq!(
+            clip_middle("cust-7:order-4211:refund", 3),
+            "cust-7:order-4211:refund"
+        );
     }
 }
