@@ -189,6 +189,19 @@ mod tests {
     }
 
     #[test]
+    fn a_theme_is_found_by_path_and_a_missing_one_is_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("night.toml");
+        std::fs::write(&path, "accent = \"lightgreen\"\n").expect("write theme");
+        let theme = Theme::load(&path.display().to_string(), false).expect("theme by path");
+        assert_eq!(theme.accent.fg, Some(Color::LightGreen));
+        let err = Theme::load("no-such-theme", false)
+            .expect_err("missing")
+            .to_string();
+        assert!(err.contains("themes/no-such-theme.toml"), "{err}");
+    }
+
+    #[test]
     fn no_color_has_no_colour_at_all() {
         let theme = Theme::load("default", true).expect("test value");
         for style in [
