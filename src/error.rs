@@ -32,6 +32,10 @@ pub enum Error {
     /// The model call wrapped by the gate failed; nothing was written but the claim.
     #[error("inference failed: {0}")]
     Inference(String),
+
+    /// The console could not set up, draw on or restore the terminal.
+    #[error("terminal: {0}")]
+    Terminal(std::io::Error),
 }
 
 // The conversions are written out rather than derived with `#[from]`, which would also make

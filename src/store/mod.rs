@@ -19,8 +19,8 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 use crate::error::{Error, Result};
 
-pub use decisions::{DecisionCursor, DecisionSummary};
-pub use stats::Stats;
+pub use decisions::{DecisionContext, DecisionCursor, DecisionSummary, CONTEXT_HITS};
+pub use stats::{Stats, WindowCounts};
 
 /// The migrations, embedded at build time from `migrations/`.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

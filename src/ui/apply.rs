@@ -1,0 +1,109 @@
+//! How poller messages change the console state (the data half of `App`'s update).
+
+use std::time::Duration;
+
+use super::app::App;
+use super::list::ListSource;
+use super::poller::{OverviewSample, PollerMsg};
+use super::state::{count_bar, rate_bar, DbState, Load};
+use crate::clock::Micros;
+
+impl App {
+    /// Applies a message from the database poller.
+    pub fn apply(&mut self, msg: PollerMsg) {
+        match msg {
+            PollerMsg::Connected { at_us, display_url } => {
+                self.now_us = self.now_us.max(at_us);
+                self.info.db_display = display_url;
+                self.db = DbState::Connected { last_ok_us: at_us };
+            }
+            PollerMsg::Unreachable {
+                at_us,
+                error,
+                attempt,
+                retry_in,
+            } => {
+                self.now_us = self.now_us.max(at_us);
+                self.db = DbState::Reconnecting {
+                    last_ok_us: self.db.last_ok_us(),
+                    error,
+                    attempt,
+                    retry_at_us: at_us + micros(retry_in),
+                };
+            }
+            PollerMsg::Overview(sample) => self.apply_overview(sample),
+            PollerMsg::Tail { at_us, rows } => {
+                self.list.apply_tail(at_us, &rows);
+                self.tail = rows;
+                self.tail_at_us = Some(at_us);
+            }
+            PollerMsg::Page { after, result } => self.list.apply_page(&after, result),
+            PollerMsg::Search { needle, result } => {
+                if let Ok(rows) = &result {
+                    self.status = Some(search_note(&needle, rows.len()));
+                }
+                self.list.apply_search(self.now_us, &needle, result);
+            }
+            PollerMsg::Detail {
+                decision_id,
+                result,
+            } => self.apply_detail(&decision_id, result),
+        }
+    }
+
+    fn apply_overview(&mut self, sample: OverviewSample) {
+        self.now_us = self.now_us.max(sample.at_us);
+        self.db = DbState::Connected {
+            last_ok_us: sample.at_us,
+        };
+        self.history
+            .decisions
+            .push(rate_bar(sample.decisions_per_s()));
+        self.history
+            .duplicate_hits
+            .push(rate_bar(sample.duplicate_hits_per_s()));
+        self.history
+            .in_flight
+            .push(count_bar(sample.sagas_in_flight));
+        self.history.stuck.push(count_bar(sample.sagas_stuck));
+        self.overview = Some(sample);
+    }
+
+    fn apply_detail(
+        &mut self,
+        decision_id: &str,
+        result: Result<Option<Box<crate::store::DecisionContext>>, String>,
+    ) {
+        let Some(detail) = &mut self.detail else {
+            return;
+        };
+        if detail.decision_id != decision_id {
+            return;
+        }
+        detail.context = match result {
+            Ok(Some(context)) => Load::Ready {
+                value: context,
+                at_us: self.now_us,
+            },
+            Ok(None) => Load::Failed(format!("decision {decision_id} is not in the log")),
+            Err(e) => Load::Failed(e),
+        };
+    }
+
+    /// True while the list shows search results rather than the log.
+    pub fn is_searching(&self) -> bool {
+        matches!(self.list.source, ListSource::Search { .. })
+    }
+}
+
+fn search_note(needle: &str, found: usize) -> String {
+    match found {
+        0 => format!("no decision has key, event id or entity '{needle}'"),
+        1 => format!("1 decision for '{needle}'"),
+        n => format!("{n} decisions for '{needle}'"),
+    }
+}
+
+fn micros(d: Duration) -> Micros {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}

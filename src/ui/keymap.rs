@@ -1,0 +1,255 @@
+//! The key map: the one table that turns keys into actions and writes the footer and help.
+//!
+//! Nothing else in the console matches on key codes, so a key changed here changes the
+//! behaviour, the footer hints and the `?` screen together.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::{Action, View};
+
+/// One binding: the keys, what they mean and how they are described.
+#[derive(Debug)]
+pub struct Binding {
+    /// Any of these keys triggers the action.
+    pub keys: &'static [KeyCode],
+    /// Whether Ctrl must be held.
+    pub ctrl: bool,
+    /// How the keys are written in hints and help.
+    pub label: &'static str,
+    pub action: Action,
+    /// The footer's short word for it; `None` keeps it out of the footer.
+    pub hint: Option<&'static str>,
+    /// The `?` screen's line for it.
+    pub help: &'static str,
+}
+
+const fn bind(
+    keys: &'static [KeyCode],
+    label: &'static str,
+    action: Action,
+    hint: Option<&'static str>,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        keys,
+        ctrl: false,
+        label,
+        action,
+        hint,
+        help,
+    }
+}
+
+/// Bindings while browsing (no text input open).
+pub static BROWSE: &[Binding] = &[
+    bind(
+        &[KeyCode::Char('q')],
+        "q",
+        Action::Quit,
+        Some("quit"),
+        "quit (Ctrl-C too)",
+    ),
+    Binding {
+        keys: &[KeyCode::Char('c')],
+        ctrl: true,
+        label: "Ctrl-C",
+        action: Action::Quit,
+        hint: None,
+        help: "quit",
+    },
+    bind(
+        &[KeyCode::Char('?')],
+        "?",
+        Action::ToggleHelp,
+        Some("help"),
+        "show or hide this help",
+    ),
+    bind(
+        &[KeyCode::Char('/')],
+        "/",
+        Action::StartSearch,
+        Some("search"),
+        "search by idempotency key, event id or entity key",
+    ),
+    bind(
+        &[KeyCode::Tab],
+        "Tab",
+        Action::NextView,
+        Some("view"),
+        "next view",
+    ),
+    bind(
+        &[KeyCode::BackTab],
+        "Shift-Tab",
+        Action::PrevView,
+        None,
+        "previous view",
+    ),
+    bind(
+        &[KeyCode::Char('1')],
+        "1",
+        Action::ShowView(View::Overview),
+        None,
+        "Overview",
+    ),
+    bind(
+        &[KeyCode::Char('2')],
+        "2",
+        Action::ShowView(View::Decisions),
+        None,
+        "Decisions",
+    ),
+    bind(
+        &[KeyCode::Up, KeyCode::Char('k')],
+        "↑/k",
+        Action::Up,
+        None,
+        "move up",
+    ),
+    bind(
+        &[KeyCode::Down, KeyCode::Char('j')],
+        "↓/j",
+        Action::Down,
+        Some("move"),
+        "move down",
+    ),
+    bind(&[KeyCode::PageUp], "PgUp", Action::PageUp, None, "page up"),
+    bind(
+        &[KeyCode::PageDown],
+        "PgDn",
+        Action::PageDown,
+        None,
+        "page down (loads older decisions)",
+    ),
+    bind(
+        &[KeyCode::Home, KeyCode::Char('g')],
+        "Home/g",
+        Action::Top,
+        None,
+        "back to the newest decision (live tail)",
+    ),
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Open,
+        Some("open"),
+        "open the selected decision",
+    ),
+    bind(
+        &[KeyCode::Esc],
+        "Esc",
+        Action::Back,
+        Some("back"),
+        "close help, detail or search results",
+    ),
+];
+
+/// Bindings while the search input is open; other printable keys are typed into it.
+pub static SEARCH: &[Binding] = &[
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Submit,
+        Some("search"),
+        "run the search",
+    ),
+    bind(
+        &[KeyCode::Esc],
+        "Esc",
+        Action::Back,
+        Some("cancel"),
+        "close the search input",
+    ),
+    bind(
+        &[KeyCode::Backspace],
+        "Backspace",
+        Action::DeleteChar,
+        None,
+        "delete a character",
+    ),
+    Binding {
+        keys: &[KeyCode::Char('c')],
+        ctrl: true,
+        label: "Ctrl-C",
+        action: Action::Quit,
+        hint: None,
+        help: "quit",
+    },
+];
+
+/// Which table applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Browse,
+    Search,
+}
+
+impl Mode {
+    /// The bindings of this mode.
+    pub fn bindings(self) -> &'static [Binding] {
+        match self {
+            Self::Browse => BROWSE,
+            Self::Search => SEARCH,
+        }
+    }
+}
+
+/// The action a key means in `mode`, if any.
+pub fn action_for(mode: Mode, key: KeyEvent) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let found = mode
+        .bindings()
+        .iter()
+        .find(|b| b.ctrl == ctrl && b.keys.contains(&key.code))
+        .map(|b| b.action.clone());
+    match (found, mode, key.code) {
+        (Some(action), _, _) => Some(action),
+        (None, Mode::Search, KeyCode::Char(c)) if !ctrl => Some(Action::Input(c)),
+        _ => None,
+    }
+}
+
+/// The footer's hints for a mode: `(keys, word)` pairs, in table order.
+pub fn hints(mode: Mode) -> Vec<(&'static str, &'static str)> {
+    mode.bindings()
+        .iter()
+        .filter_map(|b| b.hint.map(|h| (b.label, h)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn ctrl_c_quits_in_every_mode() {
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(Mode::Browse, ctrl_c), Some(Action::Quit));
+        assert_eq!(action_for(Mode::Search, ctrl_c), Some(Action::Quit));
+    }
+
+    #[test]
+    fn letters_are_typed_into_the_search_not_obeyed() {
+        assert_eq!(
+            action_for(Mode::Search, key(KeyCode::Char('q'))),
+            Some(Action::Input('q'))
+        );
+        assert_eq!(
+            action_for(Mode::Browse, key(KeyCode::Char('q'))),
+            Some(Action::Quit)
+        );
+        assert_eq!(action_for(Mode::Browse, key(KeyCode::Char('z'))), None);
+    }
+
+    #[test]
+    fn footer_hints_come_from_the_table() {
+        let hints = hints(Mode::Browse);
+        assert!(hints.contains(&("q", "quit")));
+        assert!(hints.contains(&("/", "search")));
+        assert!(!hints.iter().any(|(k, _)| *k == "Ctrl-C"));
+    }
+}

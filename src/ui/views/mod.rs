@@ -1,0 +1,120 @@
+//! Drawing: pure functions from the console state to a frame. Nothing here changes state or
+//! waits on anything.
+
+mod decisions;
+mod detail;
+mod footer;
+mod header;
+mod help;
+mod overview;
+
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::action::View;
+use super::app::App;
+use super::state::Freshness;
+use super::theme::Theme;
+use crate::clock::Micros;
+
+/// Below this many columns or rows the console shows "terminal too small" instead.
+pub const MIN_COLS: u16 = 60;
+pub const MIN_ROWS: u16 = 12;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_COLS || area.height < MIN_ROWS {
+        too_small(frame, area, theme);
+        return;
+    }
+    let [header, tabs, body, status, footer] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(frame, header, app, theme);
+    draw_tabs(frame, tabs, app, theme);
+    match (app.view, &app.detail) {
+        (View::Overview, _) => overview::draw(frame, body, app, theme),
+        (View::Decisions, Some(d)) => detail::draw(frame, body, app, d, theme),
+        (View::Decisions, None) => decisions::draw(frame, body, app, theme),
+    }
+    footer::draw_status(frame, status, app, theme);
+    footer::draw_hints(frame, footer, app, theme);
+    if app.show_help {
+        help::draw(frame, area, theme);
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = format!("terminal too small: need {MIN_COLS}x{MIN_ROWS}");
+    let p = Paragraph::new(text)
+        .style(theme.warn)
+        .alignment(Alignment::Center)
+        .wrap(Wrap { trim: true });
+    frame.render_widget(p, area);
+}
+
+fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = Vec::new();
+    for (i, view) in View::ALL.iter().enumerate() {
+        let label = format!(" {} {} ", i + 1, view.title());
+        let style = if *view == app.view {
+            theme.selected
+        } else {
+            theme.muted
+        };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// An age for the screen: `4s`, `3m05s`, `2h10m`, `3d`.
+pub fn age(from_us: Micros, now_us: Micros) -> String {
+    let s = (now_us - from_us).max(0) / 1_000_000;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..=86_399 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// A panel title's freshness word, with its style.
+fn freshness_span<'a>(f: &Freshness, now_us: Micros, theme: &Theme) -> Span<'a> {
+    match f {
+        Freshness::Loading => Span::styled("loading…", theme.muted),
+        Freshness::Loaded { at_us } => {
+            Span::styled(format!("as of {} ago", age(*at_us, now_us)), theme.ok)
+        }
+        Freshness::Stale { at_us } => Span::styled(
+            format!("STALE: as of {} ago", age(*at_us, now_us)),
+            theme.warn,
+        ),
+        Freshness::Error(e) => Span::styled(format!("error: {e}"), theme.error),
+    }
+}
+
+/// The time of day of a stored time, UTC, to the millisecond.
+fn time_of_day(us: Micros) -> String {
+    crate::clock::to_datetime(us)
+        .format("%H:%M:%S%.3f")
+        .to_string()
+}
+
+/// Cuts `s` to `max` characters, marking the cut with an ellipsis.
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}

@@ -1,0 +1,109 @@
+//! The Overview: the figures an on-call engineer checks first, each with a short history.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
+use ratatui::Frame;
+
+use super::freshness_span;
+use crate::ui::app::App;
+use crate::ui::poller::RATE_WINDOW_US;
+use crate::ui::state::{Freshness, KafkaSource, Ring};
+use crate::ui::theme::Theme;
+
+/// One figure: its name, its value now, a note, and its history.
+struct Figure<'a> {
+    name: &'static str,
+    value: String,
+    note: String,
+    style: Style,
+    history: &'a Ring,
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let loaded_at = app.overview.as_ref().map(|s| s.at_us);
+    let freshness = Freshness::of(loaded_at, None, &app.db);
+    let title = Line::from(vec![
+        Span::styled(" Overview · ", theme.header),
+        freshness_span(&freshness, app.now_us, theme),
+        Span::raw(" "),
+    ]);
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let figures = figures(app, theme);
+    let rows = Layout::vertical(figures.iter().map(|_| Constraint::Fill(1))).split(inner);
+    for (figure, row) in figures.iter().zip(rows.iter()) {
+        draw_figure(frame, *row, figure, theme);
+    }
+}
+
+fn figures<'a>(app: &'a App, theme: &Theme) -> Vec<Figure<'a>> {
+    let window_s = RATE_WINDOW_US / 1_000_000;
+    let s = app.overview.as_ref();
+    let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let stuck = s.map_or(0, |s| s.sagas_stuck);
+    vec![
+        Figure {
+            name: "decisions/s",
+            value: show(s.map(|s| format!("{:.1}", s.decisions_per_s()))),
+            note: show(s.map(|s| format!("{} in {window_s}s", s.window_decisions))),
+            style: theme.accent,
+            history: &app.history.decisions,
+        },
+        Figure {
+            name: "duplicate hits/s",
+            value: show(s.map(|s| format!("{:.1}", s.duplicate_hits_per_s()))),
+            note: show(s.map(|s| format!("{} in {window_s}s", s.window_duplicate_hits))),
+            style: theme.duplicate,
+            history: &app.history.duplicate_hits,
+        },
+        Figure {
+            name: "sagas in flight",
+            value: show(s.map(|s| s.sagas_in_flight.to_string())),
+            note: show(s.map(|s| format!("{} failed", s.sagas_failed))),
+            style: theme.in_flight,
+            history: &app.history.in_flight,
+        },
+        Figure {
+            name: "stuck sagas",
+            value: show(s.map(|s| s.sagas_stuck.to_string())),
+            note: "past deadline".into(),
+            style: if stuck > 0 { theme.warn } else { theme.ok },
+            history: &app.history.stuck,
+        },
+        lag_figure(app, theme),
+    ]
+}
+
+/// Total consumer lag. A placeholder until the lag tailer is wired in: it will fill
+/// `history.lag` and give the value here.
+fn lag_figure<'a>(app: &'a App, theme: &Theme) -> Figure<'a> {
+    let value = match app.info.kafka {
+        KafkaSource::NoBrokers => "no brokers configured",
+        KafkaSource::NotTailed { .. } => "not connected",
+    };
+    Figure {
+        name: "consumer lag",
+        value: value.into(),
+        note: String::new(),
+        style: theme.lag,
+        history: &app.history.lag,
+    }
+}
+
+fn draw_figure(frame: &mut Frame, area: Rect, figure: &Figure, theme: &Theme) {
+    let [text, spark] =
+        Layout::horizontal([Constraint::Length(40), Constraint::Fill(1)]).areas(area);
+    let line = Line::from(vec![
+        Span::styled(format!(" {:<17}", figure.name), theme.muted),
+        Span::styled(format!("{:>6}", figure.value), figure.style),
+        Span::styled(format!("  {}", figure.note), theme.muted),
+    ]);
+    frame.render_widget(Paragraph::new(line), text);
+    let data = figure.history.latest(usize::from(spark.width));
+    let sparkline = Sparkline::default().data(data).style(figure.style);
+    frame.render_widget(sparkline, spark);
+}
