@@ -214,12 +214,13 @@ impl Config {
         }
     }
 
-    /// The operator's name: the config, then `VERDICT_OPERATOR`, then `USER`.
+    /// The operator's name: the config, then `VERDICT_OPERATOR`, `USER`, `LOGNAME`.
     pub fn operator_name(&self) -> String {
         self.operator
             .clone()
             .or_else(|| std::env::var("VERDICT_OPERATOR").ok())
             .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
             .unwrap_or_else(|| "unknown".into())
     }
 }

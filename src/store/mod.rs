@@ -74,6 +74,7 @@ impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
+        let display_url = crate::config::redact_url(url);
         let url = normalize_url(url, backend);
         let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
         preflight(&options).await?;
@@ -92,7 +93,6 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let display_url = crate::config::redact_url(&url);
         Ok(Self {
             pool,
             backend,
