@@ -12,8 +12,8 @@ async fn configured_group_rows_show_commits_and_no_commit_partitions() {
     let cluster = MockCluster::new(1).expect("mock cluster");
     let brokers = cluster.bootstrap_servers();
     cluster.create_topic("orders", 2, 1).expect("topic");
-    produce(&brokers, "orders", 0, 358);
-    produce(&brokers, "orders", 1, 40);
+    produce(&brokers, "orders", 0, 358).await;
+    produce(&brokers, "orders", 1, 40).await;
     commit(&brokers, "billing", &[("orders", 1, 30)]);
 
     let (mut collector, _clock) = collector(&brokers, &["billing"], false);

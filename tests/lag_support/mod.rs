@@ -8,7 +8,7 @@ use std::time::Duration;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use verdict::clock::ManualClock;
 use verdict::kafka::collector::Collector;
@@ -57,25 +57,23 @@ pub async fn create_topic(brokers: &str, topic: &str, partitions: i32) {
 }
 
 /// Produces `count` records to one partition, one record per batch (tansu 0.6.0 reports
-/// the watermark of a multi-record batch wrongly).
-pub fn produce(brokers: &str, topic: &str, partition: i32, count: usize) {
-    let producer: ThreadedProducer<DefaultProducerContext> = config(brokers)
+/// the watermark of a multi-record batch wrongly): each send waits for its delivery.
+pub async fn produce(brokers: &str, topic: &str, partition: i32, count: usize) {
+    let producer: FutureProducer = config(brokers)
         .set("linger.ms", "0")
         .set("batch.num.messages", "1")
-        .set("max.in.flight.requests.per.connection", "1")
         .create()
         .expect("producer");
     for i in 0..count {
         let payload = format!("record {i}");
+        let record = FutureRecord::<(), _>::to(topic)
+            .partition(partition)
+            .payload(&payload);
         producer
-            .send(
-                BaseRecord::<(), _>::to(topic)
-                    .partition(partition)
-                    .payload(&payload),
-            )
+            .send(record, TIMEOUT)
+            .await
             .map_err(|(e, _)| e)
-            .expect("enqueue");
-        producer.flush(TIMEOUT).expect("flush");
+            .expect("delivered");
     }
 }
 
