@@ -38,3 +38,27 @@ async fn configured_group_rows_show_commits_and_no_commit_partitions() {
     assert_eq!(group.total_lag, 368);
     assert_eq!(group.status, Status::Ok);
 }
+
+#[tokio::test]
+async fn dead_broker_keeps_rows_marked_stale_with_their_age() {
+    let cluster = MockCluster::new(1).expect("mock cluster");
+    let brokers = cluster.bootstrap_servers();
+    cluster.create_topic("refunds", 1, 1).expect("topic");
+    produce(&brokers, "refunds", 0, 10).await;
+    commit(&brokers, "payouts", &[("refunds", 0, 4)]);
+    let (mut collector, clock) = collector(&brokers, &["payouts"], false);
+    let first = collector.refresh();
+    assert_eq!(first.group("payouts").expect("group").total_lag, 6);
+
+    cluster.broker_down(1).expect("broker down");
+    clock.advance(7_000_000);
+    let snapshot = tokio::task::spawn_blocking(move || collector.refresh())
+        .await
+        .expect("join");
+
+    assert!(snapshot.is_stale(), "a dead broker is reported");
+    let group = snapshot.group("payouts").expect("rows kept");
+    assert!(group.is_stale());
+    assert_eq!(group.age_us(snapshot.taken_at_us), 7_000_000);
+    assert_eq!(group.total_lag, 6);
+}
