@@ -558,7 +558,8 @@ fn log_changes(before: &LagSnapshot, after: &LagSnapshot) {
     for group in &after.groups {
         let previous = before.group(&group.name).map(|g| g.status);
         if previous != Some(group.status) {
-            tracing::info!(group = %group.name, status = group.status.as_str(), lag = group.total_lag, "consumer group status changed");
+            let (status, lag) = (group.status.as_str(), group.total_lag);
+            tracing::info!(group = %group.name, status, lag, "consumer group status changed");
         }
     }
 }
