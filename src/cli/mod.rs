@@ -2,6 +2,7 @@
 
 mod demo;
 mod inspect;
+mod lag;
 pub mod logging;
 
 use std::path::PathBuf;
@@ -73,6 +74,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Consumer lag per group and partition, with a Burrow-like status.
+    Lag {
+        /// Watch only this group (repeatable); default: configured and listed groups.
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        /// Refresh on the configured interval until Ctrl-C.
+        #[arg(long)]
+        watch: bool,
+    },
 }
 
 /// Runs the parsed command.
@@ -95,6 +107,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             json,
         }) => inspect::lookup(&settings, &key_or_event_id, json).await,
         Some(Command::Stats { json }) => inspect::stats(&settings, json).await,
+        Some(Command::Lag { groups, json, watch }) => {
+            lag::run(&settings, groups, json, watch).await
+        }
     }
 }
 

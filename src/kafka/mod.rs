@@ -1,1 +1,101 @@
-//! Kafka.
+//! Kafka consumer lag: a tailer task that reads committed offsets and watermarks of every
+//! watched consumer group, and a Burrow-like evaluator that says which ones are in trouble.
+//!
+//! Layout: [`lag`] holds the snapshot types the console reads, [`status`] the pure
+//! evaluator, [`collector`] one blocking refresh against the brokers, [`tailer`] the tokio
+//! task that runs refreshes on an interval and publishes snapshots on a `watch` channel.
+//!
+//! The tailer never joins a watched group: it reads a group's committed offsets through a
+//! consumer created with that `group.id` that never subscribes and never commits.
+
+pub mod assignment;
+mod clients;
+pub mod collector;
+pub mod lag;
+mod probe;
+pub mod status;
+pub mod tailer;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+
+use crate::error::{Error, Result};
+use crate::settings::Settings;
+
+/// Group clients kept open at once; beyond that the least recently used is closed.
+pub const DEFAULT_MAX_GROUP_CLIENTS: usize = 256;
+
+/// Everything the tailer needs, resolved from the settings.
+#[derive(Debug, Clone)]
+pub struct LagConfig {
+    /// `host:port,...`.
+    pub brokers: String,
+    /// librdkafka properties, secrets already resolved: never log them.
+    pub properties: BTreeMap<String, String>,
+    /// Groups always watched.
+    pub groups: Vec<String>,
+    /// Whether to also watch every group the cluster lists.
+    pub list_groups: bool,
+    pub refresh_interval: Duration,
+    /// Deadline of each broker call.
+    pub request_timeout: Duration,
+    /// Upper bound on the per-group clients kept open.
+    pub max_group_clients: usize,
+}
+
+impl LagConfig {
+    /// Builds the lag settings; fails when no bootstrap servers are known.
+    pub fn from_settings(settings: &Settings) -> Result<Self> {
+        let kafka = &settings.config.kafka;
+        let brokers = settings.brokers.clone().ok_or_else(|| {
+            Error::Config(
+                "no Kafka brokers given: pass --brokers HOST:PORT, set VERDICT_KAFKA_BROKERS, \
+                 or set [kafka] bootstrap_servers in the config file"
+                    .into(),
+            )
+        })?;
+        Ok(Self {
+            brokers,
+            properties: kafka.client_properties()?,
+            groups: kafka.groups.clone(),
+            list_groups: kafka.list_groups,
+            refresh_interval: kafka.refresh_interval(),
+            request_timeout: kafka.request_timeout(),
+            max_group_clients: DEFAULT_MAX_GROUP_CLIENTS,
+        })
+    }
+
+    /// A minimal config for `brokers` with the defaults of an empty config file.
+    pub fn for_brokers(brokers: impl Into<String>) -> Self {
+        let defaults = crate::config::KafkaConfig::default();
+        Self {
+            brokers: brokers.into(),
+            properties: BTreeMap::new(),
+            groups: Vec::new(),
+            list_groups: defaults.list_groups,
+            refresh_interval: defaults.refresh_interval(),
+            request_timeout: defaults.request_timeout(),
+            max_group_clients: DEFAULT_MAX_GROUP_CLIENTS,
+        }
+    }
+
+    /// The librdkafka config every tailer client starts from: the user's properties, then
+    /// what the tailer needs to stay a pure observer.
+    pub fn client_config(&self) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        for (key, value) in &self.properties {
+            config.set(key, value);
+        }
+        let timeout_ms = self.request_timeout.as_millis().to_string();
+        config
+            .set("bootstrap.servers", &self.brokers)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("socket.timeout.ms", timeout_ms.max("10".into()))
+            .set("allow.auto.create.topics", "false")
+            .set("log_level", "3");
+        config
+    }
+}
