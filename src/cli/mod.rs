@@ -107,9 +107,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             json,
         }) => inspect::lookup(&settings, &key_or_event_id, json).await,
         Some(Command::Stats { json }) => inspect::stats(&settings, json).await,
-        Some(Command::Lag { groups, json, watch }) => {
-            lag::run(&settings, groups, json, watch).await
-        }
+        Some(Command::Lag {
+            groups,
+            json,
+            watch,
+        }) => lag::run(&settings, groups, json, watch).await,
     }
 }
 
