@@ -6,6 +6,17 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*"; }
 
+# --- Build prerequisites: librdkafka is compiled from the rdkafka crate's bundled sources. ---
+if command -v dpkg >/dev/null 2>&1 && ! dpkg -s libssl-dev >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing libssl-dev (librdkafka's TLS support)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev >/dev/null
+  else
+    echo "librdkafka needs the OpenSSL headers: install libssl-dev (Debian/Ubuntu)" >&2
+    exit 1
+  fi
+fi
+
 # --- PostgreSQL: use the one at 127.0.0.1:5432, start it, or install and start it. ---
 PG_URL="${VERDICT_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}"
 ensure_postgres() {
