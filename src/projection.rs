@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::gate::READ_MODEL_MOVED;
 use crate::model::{Decision, OutboxMessage, ReadModelRow};
 use crate::saga::SagaPlan;
+use crate::store::rows::{self, READ_MODEL_COLUMNS};
 use crate::store::Store;
 
 /// What one decision does to the business.
@@ -58,24 +59,12 @@ pub(crate) async fn current_row(
     tx: &mut Transaction<'static, Any>,
     entity_key: &str,
 ) -> Result<Option<ReadModelRow>> {
-    let sql = "SELECT entity_key, state, last_decision_id, version, updated_at_us FROM read_model \
-         WHERE entity_key = $1";
-    let row = sqlx::query(sql)
+    let sql = format!("SELECT {READ_MODEL_COLUMNS} FROM read_model WHERE entity_key = $1");
+    let row = sqlx::query(&sql)
         .bind(entity_key)
         .fetch_optional(&mut **tx)
         .await?;
-    Ok(row.as_ref().map(read_row).transpose()?)
-}
-
-fn read_row(row: &sqlx::any::AnyRow) -> sqlx::Result<ReadModelRow> {
-    use sqlx::Row;
-    Ok(ReadModelRow {
-        entity_key: row.try_get("entity_key")?,
-        state: row.try_get("state")?,
-        last_decision_id: row.try_get("last_decision_id")?,
-        version: row.try_get("version")?,
-        updated_at_us: row.try_get("updated_at_us")?,
-    })
+    Ok(row.as_ref().map(rows::read_model).transpose()?)
 }
 
 /// Writes an entity's new state, checking that nobody changed it since `current_version`.

@@ -5,7 +5,7 @@
 //! an integer, so rows decode the same on both.
 
 mod decisions;
-mod rows;
+pub(crate) mod rows;
 mod saga_queue;
 mod sagas;
 mod stats;
