@@ -14,14 +14,18 @@ const REPEAT: u32 = 50;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `cargo test --all-targets` runs bench targets too, without `--bench`: then a small
+    // smoke run checks the bench still works without spending minutes seeding.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let default_rows = if smoke { 2_000 } else { 10_000_000 };
     let rows: i64 = std::env::var("VERDICT_BENCH_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000_000);
+        .unwrap_or(default_rows);
     let dir = tempfile::tempdir()?;
     let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
     bench(&sqlite, rows).await?;
-    if let Ok(admin) = std::env::var("VERDICT_BENCH_PG") {
+    if let (false, Ok(admin)) = (smoke, std::env::var("VERDICT_BENCH_PG")) {
         let (url, name) = fresh_pg(&admin).await?;
         let result = bench(&url, rows).await;
         let store = Store::connect(&admin, 1).await?;
