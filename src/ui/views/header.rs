@@ -103,16 +103,16 @@ fn kafka_state<'a>(app: &App, theme: &Theme) -> Line<'a> {
                 theme.muted,
             ),
         ]),
-        KafkaState::Unreachable { last_ok_us, .. } => {
-            let last = match last_ok_us {
-                Some(at) => format!(" · last ok {} ago", age(*at, now)),
-                None => " · never reached".to_owned(),
-            };
-            Line::from(vec![
+        KafkaState::Unreachable { last_ok_us, .. } => match last_ok_us {
+            Some(at) => Line::from(vec![
                 Span::styled("UNREACHABLE, lag STALE", theme.error),
-                Span::styled(last, theme.muted),
-            ])
-        }
+                Span::styled(format!(" · last ok {} ago", age(*at, now)), theme.muted),
+            ]),
+            None => Line::from(vec![
+                Span::styled("UNREACHABLE", theme.error),
+                Span::styled(" · never reached", theme.muted),
+            ]),
+        },
         KafkaState::Stopped { .. } => Line::styled("lag tailer STOPPED", theme.error),
     }
 }

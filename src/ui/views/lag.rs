@@ -236,7 +236,8 @@ fn title<'a>(app: &App, theme: &Theme) -> Line<'a> {
 
 /// How fresh the lag rows are, from the tailer's state.
 pub(super) fn freshness(app: &App) -> Freshness {
-    if !app.lag.is_loaded() {
+    let never_read = app.kafka.last_ok_us().is_none();
+    if !app.lag.is_loaded() || never_read {
         return match app.kafka.error() {
             Some(e) => Freshness::Error(e.to_owned()),
             None => Freshness::Loading,
@@ -257,7 +258,8 @@ fn empty_text(app: &App) -> String {
                 bootstrap_servers"
             .into();
     }
-    if let Some(error) = app.kafka.error().filter(|_| !lag.is_loaded()) {
+    let nothing_read = lag.snapshot().groups.is_empty();
+    if let Some(error) = app.kafka.error().filter(|_| nothing_read) {
         return format!("no lag read yet: {error}");
     }
     if !lag.is_loaded() {

@@ -103,9 +103,10 @@ fn lag_figure<'a>(app: &'a App, theme: &Theme) -> Figure<'a> {
     let snapshot = app.lag.snapshot();
     let note = match (&app.kafka, worst(snapshot)) {
         (KafkaState::Connected { .. }, None) => "no groups".to_owned(),
-        (KafkaState::Connected { .. }, Some(Status::Ok)) => {
-            format!("{} groups ok", snapshot.groups.len())
-        }
+        (KafkaState::Connected { .. }, Some(Status::Ok)) => match snapshot.groups.len() {
+            1 => "1 group ok".to_owned(),
+            n => format!("{n} groups ok"),
+        },
         (KafkaState::Connected { .. }, Some(status)) => format!("worst {}", status.as_str()),
         (state, _) => match state.last_ok_us() {
             Some(at) => format!("STALE {}", age(at, app.now_us)),
