@@ -3,8 +3,12 @@
 mod cli;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
+
+/// How long exiting waits for blocking work nobody awaits any more.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
@@ -19,7 +23,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(args)) {
+    let outcome = runtime.block_on(cli::run(args));
+
+    // Work still on the blocking pool here was abandoned on purpose (a lag refresh waiting
+    // on a dead broker, say): give it a moment, never its full request timeout.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             eprintln!("verdict: {e:#}");

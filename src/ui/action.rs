@@ -1,24 +1,24 @@
 //! What the user means: the vocabulary between the key map and `App::update`.
 
 /// The screens of the console, in Tab order.
-///
-/// A Lag view joins this list when the Kafka lag tailer is wired in; nothing else in the
-/// console assumes there are exactly two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
     Overview,
     Decisions,
+    /// Consumer lag per group, and a group's partitions.
+    Lag,
 }
 
 impl View {
     /// Every view in Tab order; the number key of a view is its position plus one.
-    pub const ALL: [View; 2] = [View::Overview, View::Decisions];
+    pub const ALL: [View; 3] = [View::Overview, View::Decisions, View::Lag];
 
     /// The tab label.
     pub fn title(self) -> &'static str {
         match self {
             Self::Overview => "Overview",
             Self::Decisions => "Decisions",
+            Self::Lag => "Lag",
         }
     }
 
@@ -51,18 +51,20 @@ pub enum Action {
     Down,
     PageUp,
     PageDown,
-    /// Back to the newest row: the live tail of the log.
+    /// Back to the first row: the live tail of the log, the worst group, the first partition.
     Top,
-    /// Open the selected row (the decision detail pane).
+    /// Open the selected row (a decision's detail pane, a group's partitions).
     Open,
-    /// Close the innermost thing open: help, search input, detail, search results.
+    /// Close the innermost thing open: help, an input, detail, search results, a filter.
     Back,
     /// Start typing a search (idempotency key, event id or entity key).
     StartSearch,
-    /// A character typed into the search input.
+    /// Start typing a filter on consumer group names (the Lag view).
+    StartFilter,
+    /// A character typed into the open input (search or filter).
     Input(char),
-    /// Delete the last character of the search input.
+    /// Delete the last character of the open input.
     DeleteChar,
-    /// Run the search typed so far.
+    /// Run the search typed so far, or keep the filter typed so far.
     Submit,
 }

@@ -1,16 +1,18 @@
 //! The console's state and the one place it changes: [`App::handle`] and [`App::update`].
 //!
-//! An [`Event`] is what happened (a key, a resize, a poller message, a tick); an [`Action`]
-//! is what the user meant by a key. Neither touches the terminal or the database: requests
-//! for the poller are queued in `App::requests` and sent by the run loop.
+//! An [`Event`] is what happened (a key, a resize, a poller or lag tailer message, a tick);
+//! an [`Action`] is what the user meant by a key. Neither touches the terminal, the database
+//! or the brokers: requests for the poller are queued in `App::requests` and sent by the run
+//! loop, and the lag tailer needs none.
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::action::{Action, View};
 use super::keymap::{self, Mode};
+use super::lag::{LagMsg, LagPanel};
 use super::list::{DecisionList, ListSource, PAGE_ROWS};
 use super::poller::{OverviewSample, PollerMsg, Request};
-use super::state::{ConsoleInfo, DbState, Histories, Load};
+use super::state::{ConsoleInfo, DbState, Histories, KafkaState, Load};
 use crate::clock::Micros;
 use crate::store::{DecisionContext, DecisionSummary};
 
@@ -22,9 +24,10 @@ pub enum Event {
     Resize(u16, u16),
     /// A message from the database poller.
     Db(PollerMsg),
+    /// A message from the lag tailer.
+    Lag(LagMsg),
     /// The coarse clock tick, with the time now; ages on screen move with it.
     Tick(Micros),
-    // The lag tailer's messages join here as `Lag(LagMsg)` when it is wired in.
 }
 
 /// Rows of the screen taken by the header, tabs, status line and footer.
@@ -49,6 +52,10 @@ pub struct App {
     /// Terminal size in columns and rows.
     pub size: (u16, u16),
     pub db: DbState,
+    /// The lag tailer's freshness (meaningful only when brokers are configured).
+    pub kafka: KafkaState,
+    /// The Lag view: the latest lag snapshot, selection, filter, drill-down.
+    pub lag: LagPanel,
     /// The last Overview figures and when they were taken.
     pub overview: Option<OverviewSample>,
     pub history: Histories,
@@ -78,6 +85,8 @@ impl App {
             now_us,
             size,
             db: DbState::Connecting,
+            kafka: KafkaState::Connecting,
+            lag: LagPanel::default(),
             overview: None,
             history: Histories::default(),
             tail: Vec::new(),
@@ -96,6 +105,10 @@ impl App {
     pub fn mode(&self) -> Mode {
         if self.search_input.is_some() {
             Mode::Search
+        } else if self.lag.filtering {
+            Mode::Filter
+        } else if self.view == View::Lag {
+            Mode::Lag
         } else {
             Mode::Browse
         }
@@ -124,6 +137,10 @@ impl App {
                 self.apply(msg);
                 !quiet || self.age_marks() != before
             }
+            Event::Lag(msg) => {
+                self.apply_lag(msg);
+                true
+            }
             Event::Tick(now_us) => {
                 let before = self.age_marks();
                 self.now_us = self.now_us.max(now_us);
@@ -145,7 +162,7 @@ impl App {
 
     /// The whole seconds of every age or countdown the screen can show; a tick that leaves
     /// them all alone needs no redraw.
-    fn age_marks(&self) -> [Option<Micros>; 5] {
+    fn age_marks(&self) -> [Option<Micros>; 6] {
         let secs = |at: Option<Micros>| at.map(|at| (self.now_us - at) / 1_000_000);
         let retry_at = match &self.db {
             DbState::Reconnecting { retry_at_us, .. } => Some(*retry_at_us),
@@ -161,6 +178,7 @@ impl App {
             secs(self.overview.as_ref().map(|o| o.at_us)),
             secs(self.list.loaded_at_us),
             secs(detail_at),
+            secs(Some(self.lag.snapshot().taken_at_us).filter(|at| *at > 0)),
         ]
     }
 
@@ -192,13 +210,19 @@ impl App {
                 self.view = View::Decisions;
                 self.detail = None;
             }
+            Action::StartFilter => {
+                self.view = View::Lag;
+                self.lag.start_filter();
+            }
             Action::Input(c) => self.type_char(c),
-            Action::DeleteChar => {
-                if let Some(input) = &mut self.search_input {
+            Action::DeleteChar => match &mut self.search_input {
+                Some(input) => {
                     input.pop();
                 }
-            }
-            Action::Submit => self.submit_search(),
+                None => self.lag.delete_char(),
+            },
+            Action::Submit if self.search_input.is_some() => self.submit_search(),
+            Action::Submit => self.lag.submit_filter(),
         }
     }
 
@@ -209,6 +233,10 @@ impl App {
     }
 
     fn move_by(&mut self, delta: isize) {
+        if self.view == View::Lag {
+            self.lag.move_by(delta);
+            return;
+        }
         if let Some(detail) = &mut self.detail {
             let scrolled = i32::from(detail.scroll) + i32::try_from(delta).unwrap_or(0);
             detail.scroll = u16::try_from(scrolled.max(0)).unwrap_or(u16::MAX);
@@ -230,7 +258,9 @@ impl App {
     }
 
     fn top(&mut self) {
-        if let Some(detail) = &mut self.detail {
+        if self.view == View::Lag {
+            self.lag.top();
+        } else if let Some(detail) = &mut self.detail {
             detail.scroll = 0;
         } else if self.view == View::Decisions {
             self.list.follow(&self.tail, self.tail_at_us);
@@ -239,6 +269,10 @@ impl App {
     }
 
     fn open(&mut self) {
+        if self.view == View::Lag {
+            self.lag.open();
+            return;
+        }
         if self.view != View::Decisions || self.detail.is_some() {
             return;
         }
@@ -261,6 +295,10 @@ impl App {
         if self.search_input.take().is_some() {
             return;
         }
+        if self.view == View::Lag {
+            self.lag.back();
+            return;
+        }
         if self.detail.take().is_some() {
             return;
         }
@@ -271,10 +309,10 @@ impl App {
     }
 
     fn type_char(&mut self, c: char) {
-        if let Some(input) = &mut self.search_input {
-            if input.chars().count() < MAX_INPUT && !c.is_control() {
-                input.push(c);
-            }
+        match &mut self.search_input {
+            Some(input) if input.chars().count() < MAX_INPUT && !c.is_control() => input.push(c),
+            Some(_) => {}
+            None => self.lag.type_char(c),
         }
     }
 

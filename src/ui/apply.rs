@@ -1,11 +1,13 @@
-//! How poller messages change the console state (the data half of `App`'s update).
+//! How poller and lag tailer messages change the console state (the data half of `App`'s
+//! update).
 
 use std::time::Duration;
 
 use super::app::App;
+use super::lag::{self, LagMsg};
 use super::list::ListSource;
 use super::poller::{OverviewSample, PollerMsg};
-use super::state::{count_bar, rate_bar, DbState, Load};
+use super::state::{count_bar, rate_bar, DbState, KafkaState, Load};
 use crate::clock::Micros;
 
 impl App {
@@ -49,6 +51,32 @@ impl App {
                 result,
             } => self.apply_detail(&decision_id, result),
         }
+    }
+
+    /// Applies a message from the lag tailer. Only a snapshot read from a cluster that
+    /// answered adds to the lag histories: a stale one repeats old figures.
+    pub fn apply_lag(&mut self, msg: LagMsg) {
+        let snapshot = match msg {
+            LagMsg::Snapshot(snapshot) if snapshot.generation > 0 => snapshot,
+            LagMsg::Snapshot(_) => return,
+            LagMsg::Stopped { error } => {
+                self.kafka = KafkaState::Stopped { error };
+                return;
+            }
+        };
+        let at_us = snapshot.taken_at_us;
+        self.now_us = self.now_us.max(at_us);
+        self.kafka = match &snapshot.error {
+            None => KafkaState::Connected { last_ok_us: at_us },
+            Some(error) => KafkaState::Unreachable {
+                last_ok_us: self.kafka.last_ok_us(),
+                error: error.clone(),
+            },
+        };
+        if snapshot.error.is_none() {
+            self.history.lag.push(lag::total_lag(&snapshot));
+        }
+        self.lag.apply(snapshot);
     }
 
     fn apply_overview(&mut self, sample: OverviewSample) {

@@ -100,6 +100,13 @@ pub static BROWSE: &[Binding] = &[
         "Decisions",
     ),
     bind(
+        &[KeyCode::Char('3')],
+        "3",
+        Action::ShowView(View::Lag),
+        None,
+        "Lag",
+    ),
+    bind(
         &[KeyCode::Up, KeyCode::Char('k')],
         "↑/k",
         Action::Up,
@@ -144,6 +151,45 @@ pub static BROWSE: &[Binding] = &[
     ),
 ];
 
+/// The Lag view's own bindings; each takes the place of the browse binding of the same key.
+pub static LAG: &[Binding] = &[
+    bind(
+        &[KeyCode::Char('/')],
+        "/",
+        Action::StartFilter,
+        Some("filter"),
+        "filter consumer groups by name",
+    ),
+    bind(
+        &[KeyCode::PageDown],
+        "PgDn",
+        Action::PageDown,
+        None,
+        "page down",
+    ),
+    bind(
+        &[KeyCode::Home, KeyCode::Char('g')],
+        "Home/g",
+        Action::Top,
+        None,
+        "back to the first (worst) group or partition",
+    ),
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Open,
+        Some("partitions"),
+        "show the selected group's partitions",
+    ),
+    bind(
+        &[KeyCode::Esc],
+        "Esc",
+        Action::Back,
+        Some("back"),
+        "close help or partitions, clear the filter",
+    ),
+];
+
 /// Bindings while the search input is open; other printable keys are typed into it.
 pub static SEARCH: &[Binding] = &[
     bind(
@@ -177,21 +223,92 @@ pub static SEARCH: &[Binding] = &[
     },
 ];
 
+/// Bindings while the group filter is being typed; other printable keys are typed into it.
+pub static FILTER: &[Binding] = &[
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Submit,
+        Some("keep"),
+        "keep the filter and close the input",
+    ),
+    bind(
+        &[KeyCode::Esc],
+        "Esc",
+        Action::Back,
+        Some("clear"),
+        "clear the filter",
+    ),
+    bind(
+        &[KeyCode::Backspace],
+        "Backspace",
+        Action::DeleteChar,
+        None,
+        "delete a character",
+    ),
+    Binding {
+        keys: &[KeyCode::Char('c')],
+        ctrl: true,
+        label: "Ctrl-C",
+        action: Action::Quit,
+        hint: None,
+        help: "quit",
+    },
+];
+
 /// Which table applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// The Overview and Decisions views.
     Browse,
+    /// The Lag view.
+    Lag,
+    /// Typing a search.
     Search,
+    /// Typing a group filter.
+    Filter,
 }
 
 impl Mode {
-    /// The bindings of this mode.
-    pub fn bindings(self) -> &'static [Binding] {
+    /// The bindings in effect, in footer and help order.
+    pub fn bindings(self) -> Vec<&'static Binding> {
         match self {
-            Self::Browse => BROWSE,
-            Self::Search => SEARCH,
+            Self::Browse => BROWSE.iter().collect(),
+            Self::Lag => overlay(BROWSE, LAG),
+            Self::Search => SEARCH.iter().collect(),
+            Self::Filter => FILTER.iter().collect(),
         }
     }
+
+    /// The input this mode can open, as the `?` screen introduces it.
+    pub fn typing(self) -> Option<(&'static str, Mode)> {
+        match self {
+            Self::Browse => Some(("while typing a search:", Self::Search)),
+            Self::Lag => Some(("while typing a filter:", Self::Filter)),
+            Self::Search | Self::Filter => None,
+        }
+    }
+}
+
+/// `base` with each binding that shares a key with one of `own` replaced by it, in place;
+/// bindings of `own` that replace nothing come last.
+fn overlay(base: &'static [Binding], own: &'static [Binding]) -> Vec<&'static Binding> {
+    let clashes =
+        |a: &Binding, b: &Binding| a.ctrl == b.ctrl && a.keys.iter().any(|k| b.keys.contains(k));
+    let mut used = vec![false; own.len()];
+    let mut out = Vec::new();
+    for b in base {
+        match own.iter().position(|o| clashes(o, b)) {
+            Some(i) if used[i] => {}
+            Some(i) => {
+                used[i] = true;
+                out.push(&own[i]);
+            }
+            None => out.push(b),
+        }
+    }
+    out.extend(own.iter().zip(used).filter(|(_, u)| !u).map(|(o, _)| o));
+    out
 }
 
 /// The action a key means in `mode`, if any.
@@ -199,12 +316,13 @@ pub fn action_for(mode: Mode, key: KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let found = mode
         .bindings()
-        .iter()
+        .into_iter()
         .find(|b| b.ctrl == ctrl && b.keys.contains(&key.code))
         .map(|b| b.action.clone());
-    match (found, mode, key.code) {
-        (Some(action), _, _) => Some(action),
-        (None, Mode::Search, KeyCode::Char(c)) if !ctrl => Some(Action::Input(c)),
+    let typing = matches!(mode, Mode::Search | Mode::Filter);
+    match (found, key.code) {
+        (Some(action), _) => Some(action),
+        (None, KeyCode::Char(c)) if typing && !ctrl => Some(Action::Input(c)),
         _ => None,
     }
 }
@@ -212,7 +330,7 @@ pub fn action_for(mode: Mode, key: KeyEvent) -> Option<Action> {
 /// The footer's hints for a mode: `(keys, word)` pairs, in table order.
 pub fn hints(mode: Mode) -> Vec<(&'static str, &'static str)> {
     mode.bindings()
-        .iter()
+        .into_iter()
         .filter_map(|b| b.hint.map(|h| (b.label, h)))
         .collect()
 }
@@ -251,5 +369,31 @@ mod tests {
         assert!(hints.contains(&("q", "quit")));
         assert!(hints.contains(&("/", "search")));
         assert!(!hints.iter().any(|(k, _)| *k == "Ctrl-C"));
+    }
+
+    #[test]
+    fn the_lag_view_rebinds_its_own_keys_in_place() {
+        assert_eq!(
+            action_for(Mode::Lag, key(KeyCode::Char('/'))),
+            Some(Action::StartFilter)
+        );
+        assert_eq!(
+            action_for(Mode::Lag, key(KeyCode::Char('3'))),
+            Some(Action::ShowView(View::Lag))
+        );
+        let hints = hints(Mode::Lag);
+        assert_eq!(hints[2], ("/", "filter"));
+        assert!(hints.contains(&("Enter", "partitions")));
+        assert!(!hints.contains(&("/", "search")));
+        let labels: Vec<_> = Mode::Lag.bindings().iter().map(|b| b.label).collect();
+        assert_eq!(
+            labels.len(),
+            BROWSE.len(),
+            "every lag key replaces one: {labels:?}"
+        );
+        assert_eq!(
+            action_for(Mode::Filter, key(KeyCode::Char('q'))),
+            Some(Action::Input('q'))
+        );
     }
 }

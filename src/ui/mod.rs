@@ -1,22 +1,22 @@
-//! The console: a terminal UI over the decision log, the sagas and (soon) consumer lag.
+//! The console: a terminal UI over the decision log, the sagas and Kafka consumer lag.
 //!
 //! How it fits together:
 //! - [`poller`] is the only task that talks to the database; it sends typed messages.
+//! - [`lag_feed`] runs the Kafka lag tailer (when brokers are configured), the only task
+//!   that talks to the brokers; its snapshots arrive as [`lag::LagMsg`]s.
 //! - [`app::App`] is the state; [`app::App::handle`] turns an [`app::Event`] into a change,
 //!   keys going through [`keymap`] into [`action::Action`]s first.
 //! - [`views::draw`] draws the state and nothing else.
 //! - [`run`] owns the terminal ([`terminal`]) and the loop that selects over key presses,
-//!   poller messages, a coarse tick and SIGTERM/SIGINT/SIGHUP, and redraws only when
-//!   something on screen changed.
-//!
-//! Kafka lag is not shown yet: the header lists the configured brokers as "not tailed yet"
-//! and the Overview's lag figure says "not connected". The lag tailer adds a `View::Lag`, an
-//! `Event::Lag` message, a `KafkaSource` variant and a task spawned next to the poller.
+//!   poller and tailer messages, a coarse tick and SIGTERM/SIGINT/SIGHUP, and redraws only
+//!   when something on screen changed.
 
 pub mod action;
 pub mod app;
 mod apply;
 pub mod keymap;
+pub mod lag;
+pub mod lag_feed;
 pub mod list;
 pub mod poller;
 pub mod state;
@@ -35,6 +35,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 use app::{App, Event};
+use lag_feed::LagFeed;
 use poller::{PollerConfig, PollerHandle};
 use state::ConsoleInfo;
 use terminal::Tui;
@@ -42,6 +43,10 @@ use theme::Theme;
 
 /// The coarse tick: how often ages on screen may move.
 const TICK: Duration = Duration::from_secs(1);
+
+/// How long quitting waits for the lag tailer's task; a refresh blocked on a broker is not
+/// waited for at all.
+const TAILER_GRACE: Duration = Duration::from_millis(300);
 
 /// Opens the console on the settings' database and runs it until the user quits (`q`,
 /// Ctrl-C) or the process gets SIGTERM, SIGINT or SIGHUP. The terminal is restored in every
@@ -52,13 +57,20 @@ pub async fn run(settings: Settings) -> Result<()> {
     refuse_missing_sqlite_file(settings.require_db()?)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let poller = poller::spawn(PollerConfig::from_settings(&settings)?, clock.clone());
+    let mut lag = LagFeed::start(&settings, clock.clone());
     tracing::info!(db = %info.db_display, "console opens");
 
     let mut tui = Tui::enter()?;
     let size = tui.terminal.size().map_err(Error::Terminal)?;
     let mut app = App::new(info, clock.now_us(), (size.width, size.height));
-    let result = event_loop(&mut tui, &mut app, &theme, poller, clock).await;
+    let result = event_loop(&mut tui, &mut app, &theme, poller, &mut lag, clock).await;
+
+    // The terminal first, so quitting looks instant; then the tailer, never waiting on a
+    // broker.
     drop(tui);
+    if let Some(lag) = lag {
+        lag.shutdown(TAILER_GRACE).await;
+    }
     tracing::info!(ok = result.is_ok(), "console closes");
     result
 }
@@ -85,6 +97,7 @@ async fn event_loop(
     app: &mut App,
     theme: &Theme,
     mut poller: PollerHandle,
+    lag: &mut Option<LagFeed>,
     clock: Arc<dyn Clock>,
 ) -> Result<()> {
     let mut tick = tokio::time::interval(TICK);
@@ -115,7 +128,7 @@ async fn event_loop(
                 tracing::warn!("poller stopped; requests are dropped");
             }
         }
-        match next(&mut sources, &mut poller).await? {
+        match next(&mut sources, &mut poller, lag).await? {
             Next::Event(event) => dirty |= app.handle(event),
             Next::Nothing => {}
             Next::Stop => break,
@@ -124,8 +137,13 @@ async fn event_loop(
     Ok(())
 }
 
-/// Waits for whatever comes first: a key or resize, a poller message, the tick, a signal.
-async fn next(sources: &mut Sources, poller: &mut PollerHandle) -> Result<Next> {
+/// Waits for whatever comes first: a key or resize, a poller or tailer message, the tick, a
+/// signal.
+async fn next(
+    sources: &mut Sources,
+    poller: &mut PollerHandle,
+    lag: &mut Option<LagFeed>,
+) -> Result<Next> {
     let next = tokio::select! {
         term = sources.keys.next() => match term {
             Some(Ok(TermEvent::Key(key))) => Next::Event(Event::Key(key)),
@@ -135,6 +153,7 @@ async fn next(sources: &mut Sources, poller: &mut PollerHandle) -> Result<Next> 
             None => Next::Stop,
         },
         Some(msg) = poller.messages.recv() => Next::Event(Event::Db(msg)),
+        msg = lag_feed::next_of(lag) => Next::Event(Event::Lag(msg)),
         _ = sources.tick.tick() => Next::Event(Event::Tick(sources.clock.now_us())),
         _ = any_signal(&mut sources.signals) => {
             tracing::info!("signal received: closing the console");

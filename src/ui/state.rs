@@ -22,7 +22,7 @@ impl ConsoleInfo {
     pub fn from_settings(settings: &Settings) -> crate::Result<Self> {
         let url = settings.require_db()?;
         let kafka = match &settings.brokers {
-            Some(brokers) => KafkaSource::NotTailed {
+            Some(brokers) => KafkaSource::Tailed {
                 brokers: brokers.clone(),
             },
             None => KafkaSource::NoBrokers,
@@ -37,16 +37,49 @@ impl ConsoleInfo {
     }
 }
 
-/// The Kafka source as the header and Overview see it.
-///
-/// Only the placeholder exists yet: the lag tailer (built separately) adds a variant that
-/// carries its own freshness, and an `Event::Lag` message that sets it.
+/// Which Kafka cluster the console reads lag from, fixed at start-up; how fresh that lag
+/// is lives in [`KafkaState`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KafkaSource {
-    /// No `--brokers` and no `[kafka] bootstrap_servers`.
+    /// No `--brokers` and no `[kafka] bootstrap_servers`: no tailer runs.
     NoBrokers,
-    /// Brokers are configured but nothing reads their lag yet.
-    NotTailed { brokers: String },
+    /// The lag tailer reads these brokers.
+    Tailed { brokers: String },
+}
+
+/// The lag tailer as the header sees it, moved only by `Event::Lag` messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KafkaState {
+    /// No refresh has finished yet.
+    Connecting,
+    /// The last refresh read the cluster.
+    Connected { last_ok_us: Micros },
+    /// The last refresh could not read the cluster; the rows shown are older.
+    Unreachable {
+        last_ok_us: Option<Micros>,
+        error: String,
+    },
+    /// The tailer could not start or has ended; lag no longer moves.
+    Stopped { error: String },
+}
+
+impl KafkaState {
+    /// When the cluster last answered a refresh.
+    pub fn last_ok_us(&self) -> Option<Micros> {
+        match self {
+            Self::Connected { last_ok_us } => Some(*last_ok_us),
+            Self::Unreachable { last_ok_us, .. } => *last_ok_us,
+            Self::Connecting | Self::Stopped { .. } => None,
+        }
+    }
+
+    /// What went wrong, when something did.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::Unreachable { error, .. } | Self::Stopped { error } => Some(error),
+            Self::Connecting | Self::Connected { .. } => None,
+        }
+    }
 }
 
 /// The database as the header sees it.
@@ -168,7 +201,7 @@ pub struct Histories {
     pub duplicate_hits: Ring,
     pub in_flight: Ring,
     pub stuck: Ring,
-    /// Total consumer lag; stays empty until the lag tailer is wired in.
+    /// Total consumer lag (records) of every watched group, one value per fresh snapshot.
     pub lag: Ring,
 }
 

@@ -27,6 +27,7 @@ struct ThemeFile {
     warn: Option<String>,
     error: Option<String>,
     lag: Option<String>,
+    stale: Option<String>,
     duplicate: Option<String>,
     in_flight: Option<String>,
     compensated: Option<String>,
@@ -44,6 +45,8 @@ pub struct Theme {
     pub warn: Style,
     pub error: Style,
     pub lag: Style,
+    /// Rows kept from an earlier read because the source stopped answering.
+    pub stale: Style,
     pub duplicate: Style,
     pub in_flight: Style,
     pub compensated: Style,
@@ -108,6 +111,7 @@ impl Theme {
             warn: fg(pick(&file.warn, &defaults.warn, "warn")?),
             error: fg(pick(&file.error, &defaults.error, "error")?).add_modifier(Modifier::BOLD),
             lag: fg(pick(&file.lag, &defaults.lag, "lag")?),
+            stale: fg(pick(&file.stale, &defaults.stale, "stale")?).add_modifier(Modifier::ITALIC),
             duplicate: fg(pick(&file.duplicate, &defaults.duplicate, "duplicate")?),
             in_flight: fg(pick(&file.in_flight, &defaults.in_flight, "in_flight")?),
             compensated: fg(pick(
@@ -132,6 +136,7 @@ impl Theme {
             warn: plain.add_modifier(Modifier::BOLD),
             error: plain.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             lag: plain,
+            stale: plain.add_modifier(Modifier::ITALIC),
             duplicate: plain,
             in_flight: plain,
             compensated: plain,

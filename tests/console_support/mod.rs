@@ -11,6 +11,8 @@ use verdict::ui::app::{App, Event};
 use verdict::ui::poller::{OverviewSample, PollerMsg};
 use verdict::ui::state::{ConsoleInfo, KafkaSource};
 
+pub mod lag;
+
 /// 2026-05-28T20:26:40Z: every fixed time is relative to it.
 pub const T0: i64 = 1_780_000_000_000_000;
 pub const SECOND: i64 = 1_000_000;
@@ -19,7 +21,7 @@ pub fn info() -> ConsoleInfo {
     ConsoleInfo {
         backend: "postgres".into(),
         db_display: "postgres://verdict:***@db.internal:5432/verdict".into(),
-        kafka: KafkaSource::NotTailed {
+        kafka: KafkaSource::Tailed {
             brokers: "kafka-1:9092,kafka-2:9092".into(),
         },
         operator: "alice".into(),

@@ -7,7 +7,7 @@ use ratatui::Frame;
 
 use super::age;
 use crate::ui::app::App;
-use crate::ui::state::{DbState, KafkaSource};
+use crate::ui::state::{DbState, KafkaSource, KafkaState};
 use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -19,7 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let kafka = match &info.kafka {
         KafkaSource::NoBrokers => "-".to_owned(),
-        KafkaSource::NotTailed { brokers } => brokers.clone(),
+        KafkaSource::Tailed { brokers } => brokers.clone(),
     };
     let who = Line::from(vec![
         Span::styled("verdict", theme.header),
@@ -88,10 +88,31 @@ fn db_state<'a>(app: &App, theme: &Theme) -> Line<'a> {
     }
 }
 
-/// The Kafka source's state; the lag tailer will report its own freshness here.
+/// The lag tailer's freshness; its error, being long, goes to the status line.
 fn kafka_state<'a>(app: &App, theme: &Theme) -> Line<'a> {
-    match &app.info.kafka {
-        KafkaSource::NoBrokers => Line::styled("no brokers configured", theme.muted),
-        KafkaSource::NotTailed { .. } => Line::styled("not tailed yet", theme.muted),
+    if app.info.kafka == KafkaSource::NoBrokers {
+        return Line::styled("no brokers configured", theme.muted);
+    }
+    let now = app.now_us;
+    match &app.kafka {
+        KafkaState::Connecting => Line::styled("connecting…", theme.muted),
+        KafkaState::Connected { last_ok_us } => Line::from(vec![
+            Span::styled("ok", theme.ok),
+            Span::styled(
+                format!(" · lag read {} ago", age(*last_ok_us, now)),
+                theme.muted,
+            ),
+        ]),
+        KafkaState::Unreachable { last_ok_us, .. } => match last_ok_us {
+            Some(at) => Line::from(vec![
+                Span::styled("UNREACHABLE, lag STALE", theme.error),
+                Span::styled(format!(" · last ok {} ago", age(*at, now)), theme.muted),
+            ]),
+            None => Line::from(vec![
+                Span::styled("UNREACHABLE", theme.error),
+                Span::styled(" · never reached", theme.muted),
+            ]),
+        },
+        KafkaState::Stopped { .. } => Line::styled("lag tailer STOPPED", theme.error),
     }
 }

@@ -5,24 +5,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::ui::keymap;
+use crate::ui::keymap::{Binding, Mode};
 use crate::ui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let mut lines = Vec::new();
-    for b in keymap::BROWSE {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<11}", b.label), theme.accent),
-            Span::raw(b.help),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(" while typing a search:", theme.muted));
-    for b in keymap::SEARCH {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<11}", b.label), theme.accent),
-            Span::raw(b.help),
-        ]));
+/// The bindings of `mode` (the view's own keys in place of the general ones), then those of
+/// the input it can open.
+pub fn draw(frame: &mut Frame, area: Rect, mode: Mode, theme: &Theme) {
+    let mut lines: Vec<Line> = mode
+        .bindings()
+        .into_iter()
+        .map(|b| line(b, theme))
+        .collect();
+    if let Some((intro, typing)) = mode.typing() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(format!(" {intro}"), theme.muted));
+        lines.extend(typing.bindings().into_iter().map(|b| line(b, theme)));
     }
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let [row] = Layout::vertical([Constraint::Length(height)])
@@ -36,4 +33,11 @@ pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme) {
         .title(Span::styled(" keys (? or Esc to close) ", theme.header));
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+fn line<'a>(b: &Binding, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!(" {:<11}", b.label), theme.accent),
+        Span::raw(b.help),
+    ])
 }

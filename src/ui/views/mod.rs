@@ -6,7 +6,9 @@ mod detail;
 mod footer;
 mod header;
 mod help;
+mod lag;
 mod overview;
+mod partitions;
 
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -44,11 +46,13 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         (View::Overview, _) => overview::draw(frame, body, app, theme),
         (View::Decisions, Some(d)) => detail::draw(frame, body, app, d, theme),
         (View::Decisions, None) => decisions::draw(frame, body, app, theme),
+        (View::Lag, _) if app.lag.drill.is_some() => partitions::draw(frame, body, app, theme),
+        (View::Lag, _) => lag::draw(frame, body, app, theme),
     }
     footer::draw_status(frame, status, app, theme);
     footer::draw_hints(frame, footer, app, theme);
     if app.show_help {
-        help::draw(frame, area, theme);
+        help::draw(frame, area, app.mode(), theme);
     }
 }
 

@@ -6,10 +6,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 use ratatui::Frame;
 
-use super::freshness_span;
+use super::{age, freshness_span};
+use crate::kafka::lag::LagSnapshot;
+use crate::kafka::status::Status;
 use crate::ui::app::App;
+use crate::ui::lag::total_lag;
 use crate::ui::poller::RATE_WINDOW_US;
-use crate::ui::state::{Freshness, KafkaSource, Ring};
+use crate::ui::state::{Freshness, KafkaSource, KafkaState, Ring};
 use crate::ui::theme::Theme;
 
 /// One figure: its name, its value now, a note, and its history.
@@ -78,20 +81,43 @@ fn figures<'a>(app: &'a App, theme: &Theme) -> Vec<Figure<'a>> {
     ]
 }
 
-/// Total consumer lag. A placeholder until the lag tailer is wired in: it will fill
-/// `history.lag` and give the value here.
+/// Total consumer lag: the sum of every watched group's lag in the latest snapshot, with
+/// the worst group status, or why there is no figure.
 fn lag_figure<'a>(app: &'a App, theme: &Theme) -> Figure<'a> {
-    let value = match app.info.kafka {
-        KafkaSource::NoBrokers => "no brokers configured",
-        KafkaSource::NotTailed { .. } => "not connected",
-    };
-    Figure {
+    let figure = |value: String, note: String, style| Figure {
         name: "consumer lag",
-        value: value.into(),
-        note: String::new(),
-        style: theme.lag,
+        value,
+        note,
+        style,
         history: &app.history.lag,
+    };
+    if app.info.kafka == KafkaSource::NoBrokers {
+        return figure("not configured".into(), String::new(), theme.muted);
     }
+    if !app.lag.is_loaded() {
+        return match &app.kafka {
+            KafkaState::Stopped { .. } => figure("stopped".into(), String::new(), theme.error),
+            _ => figure("-".into(), "first refresh…".into(), theme.lag),
+        };
+    }
+    let snapshot = app.lag.snapshot();
+    let note = match (&app.kafka, worst(snapshot)) {
+        (KafkaState::Connected { .. }, None) => "no groups".to_owned(),
+        (KafkaState::Connected { .. }, Some(Status::Ok)) => match snapshot.groups.len() {
+            1 => "1 group ok".to_owned(),
+            n => format!("{n} groups ok"),
+        },
+        (KafkaState::Connected { .. }, Some(status)) => format!("worst {}", status.as_str()),
+        (state, _) => match state.last_ok_us() {
+            Some(at) => format!("STALE {}", age(at, app.now_us)),
+            None => "STALE".into(),
+        },
+    };
+    figure(total_lag(snapshot).to_string(), note, theme.lag)
+}
+
+fn worst(snapshot: &LagSnapshot) -> Option<Status> {
+    snapshot.groups.iter().map(|g| g.status).max()
 }
 
 fn draw_figure(frame: &mut Frame, area: Rect, figure: &Figure, theme: &Theme) {
