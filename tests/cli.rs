@@ -206,3 +206,38 @@ fn unknown_database_scheme_is_refused() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_second_demo_does_not_delete_the_first_ones_database() {
+    let state = tempfile::tempdir().unwrap();
+    let mut first = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["demo", "--no-ui", "--duration", "60"])
+        .env("XDG_STATE_HOME", state.path())
+        .env_remove("VERDICT_DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let db = state.path().join("verdict/demo.db");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !db.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first demo never created {db:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let second = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["demo", "--no-ui", "--duration", "1"])
+        .env("XDG_STATE_HOME", state.path())
+        .env_remove("VERDICT_DATABASE_URL")
+        .output()
+        .unwrap();
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    assert_eq!(second.status.code(), Some(1));
+    let err = stderr(&second);
+    assert!(err.contains("another `verdict demo` is running"), "{err}");
+    assert!(db.exists(), "the first demo's database was deleted");
+}

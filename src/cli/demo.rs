@@ -20,6 +20,9 @@ struct DemoDb {
     url: String,
     /// The SQLite file verdict created, when it chose the database itself.
     path: Option<PathBuf>,
+    /// Held for the whole run when verdict chose the file, so that a second demo cannot
+    /// delete it under the first; released when dropped.
+    _lock: Option<std::fs::File>,
 }
 
 pub async fn run(args: DemoArgs, settings: Settings) -> anyhow::Result<()> {
@@ -56,11 +59,16 @@ pub async fn run(args: DemoArgs, settings: Settings) -> anyhow::Result<()> {
 /// The `--db` URL, or a fresh `demo.db` in verdict's state directory.
 fn demo_db(settings: &Settings) -> anyhow::Result<DemoDb> {
     if let Some(url) = settings.db_url.clone() {
-        return Ok(DemoDb { url, path: None });
+        return Ok(DemoDb {
+            url,
+            path: None,
+            _lock: None,
+        });
     }
     let dir = super::logging::state_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join("demo.db");
+    let lock = lock_demo_file(&dir, &path)?;
 
     // The seeded stream would replay the last run's keys as duplicates: start from empty.
     for suffix in ["", "-wal", "-shm"] {
@@ -73,7 +81,31 @@ fn demo_db(settings: &Settings) -> anyhow::Result<DemoDb> {
     Ok(DemoDb {
         url: sqlite_url(&path),
         path: Some(path),
+        _lock: Some(lock),
     })
+}
+
+/// Takes the demo's lock file, or says which database to use instead.
+fn lock_demo_file(dir: &std::path::Path, db: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join("demo.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another `verdict demo` is running on {}; stop it, watch it with \
+             `verdict --db {}`, or give this demo its own database with --db sqlite://OTHER.db",
+            db.display(),
+            sqlite_url(db)
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
 }
 
 fn print_header(args: &DemoArgs, db: &DemoDb, workload: &Workload) {

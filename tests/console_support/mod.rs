@@ -38,7 +38,7 @@ pub fn summary(i: usize) -> DecisionSummary {
         idempotency_key: format!("cust-{}:order-{}:refund", 100 + i % 13, 4200 + i),
         event_id: format!("evt-{}", 9000 + i),
         entity_key: format!("claim-{}", i % 5),
-        model_version: if i % 4 == 0 {
+        model_version: if i.is_multiple_of(4) {
             "v3.1".into()
         } else {
             "v3".into()
