@@ -16,11 +16,15 @@ pub struct Described {
     pub state: String,
     /// Each live member with the partitions it is assigned.
     pub members: Vec<(Member, Vec<Tp>)>,
+    /// False when some member's assignment was missing or not a consumer assignment (tansu
+    /// 0.6.0 sends none): a partition no member is seen to own may still be owned.
+    pub assignments_known: bool,
 }
 
 impl Described {
     /// Reads the members and their assignments out of a ListGroups/DescribeGroups answer.
     pub fn from_info(g: &GroupInfo) -> Self {
+        let mut assignments_known = true;
         let members = g
             .members()
             .iter()
@@ -30,13 +34,15 @@ impl Described {
                     client_id: m.client_id().to_owned(),
                     host: m.client_host().to_owned(),
                 };
-                let assigned = m.assignment().and_then(parse).unwrap_or_default();
-                (member, assigned)
+                let assigned = m.assignment().and_then(parse);
+                assignments_known &= assigned.is_some();
+                (member, assigned.unwrap_or_default())
             })
             .collect();
         Self {
             state: g.state().to_owned(),
             members,
+            assignments_known,
         }
     }
 

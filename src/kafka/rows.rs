@@ -74,11 +74,7 @@ impl History {
         let mut partitions = Vec::new();
         for tp in group_partitions(commits, info.flatten(), reading.topics) {
             let committed = commits.get(&tp).copied().flatten();
-            let owner = match (info, owners.get(&tp)) {
-                (None, _) => (Ownership::Unknown, None),
-                (Some(_), Some(member)) => (Ownership::Owned, Some((*member).clone())),
-                (Some(_), None) => (Ownership::Unowned, None),
-            };
+            let owner = ownership(info, &owners, &tp);
             let key = (name.to_owned(), tp);
             let row = match reading.marks.get(&key.1) {
                 Some(m) => self.sample_row(key, committed, *m, owner, reading.now),
@@ -226,6 +222,21 @@ fn row(
     }
 }
 
+/// Who owns `tp`: unknown when groups are not described, or when no member is seen to
+/// own it but some member's assignment could not be read.
+fn ownership(
+    info: Option<Option<&Described>>,
+    owners: &HashMap<&Tp, &Member>,
+    tp: &Tp,
+) -> (Ownership, Option<Member>) {
+    match (info, owners.get(tp)) {
+        (None, _) => (Ownership::Unknown, None),
+        (Some(_), Some(member)) => (Ownership::Owned, Some((*member).clone())),
+        (Some(Some(d)), None) if !d.assignments_known => (Ownership::Unknown, None),
+        (Some(_), None) => (Ownership::Unowned, None),
+    }
+}
+
 /// `Unknown` when groups are not described, `Dead` when described but not listed.
 fn group_state(info: Option<Option<&Described>>) -> String {
     match info {
@@ -259,4 +270,42 @@ pub fn sort_groups(groups: &mut [GroupLag]) {
             .then(b.total_lag.cmp(&a.total_lag))
             .then(a.name.cmp(&b.name))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: &str) -> Member {
+        Member {
+            member_id: id.into(),
+            client_id: "worker".into(),
+            host: "/10.0.0.7".into(),
+        }
+    }
+
+    #[test]
+    fn ownership_names_the_owner_and_does_not_guess_without_assignments() {
+        let tp = |p| ("orders".to_owned(), p);
+        let described = Described {
+            state: "Stable".into(),
+            members: vec![(member("m-1"), vec![tp(0)])],
+            assignments_known: true,
+        };
+        let owners = described.owners();
+        let info = Some(Some(&described));
+        assert_eq!(
+            ownership(info, &owners, &tp(0)),
+            (Ownership::Owned, Some(member("m-1")))
+        );
+        assert_eq!(ownership(info, &owners, &tp(1)), (Ownership::Unowned, None));
+        assert_eq!(ownership(None, &owners, &tp(1)), (Ownership::Unknown, None));
+
+        let blind = Described {
+            assignments_known: false,
+            ..described.clone()
+        };
+        let info = Some(Some(&blind));
+        assert_eq!(ownership(info, &owners, &tp(1)), (Ownership::Unknown, None));
+    }
 }

@@ -134,7 +134,8 @@ pub enum Ownership {
     Owned,
     /// The group was described and no member has it.
     Unowned,
-    /// The broker did not describe the group (the mock cluster never does).
+    /// The broker did not describe the group (the mock cluster never does), or described
+    /// live members without their assignments (tansu 0.6.0).
     Unknown,
 }
 
