@@ -4,12 +4,12 @@
 //! 1. topic metadata, so added partitions and deleted topics are seen;
 //! 2. the group list with members and assignments (ListGroups + DescribeGroups), where the
 //!    broker answers it;
-//! 3. every group's committed offsets ([`commits`](super::commits)), several groups at a
+//! 3. every group's committed offsets (`commits`), several groups at a
 //!    time, *before* any watermark, so a commit that lands during the refresh can only make
 //!    the lag look smaller, never negative;
 //! 4. log start, high watermark and last stable offset of every partition involved
-//!    ([`marks`](super::marks));
-//! 5. the rows ([`rows`](super::rows)): for rows a few records behind that do not move, a
+//!    (`marks`);
+//! 5. the rows (`rows`): for rows a few records behind that do not move, a
 //!    read_committed probe tells a tail of transaction markers from real records.
 //!
 //! Known limits: a group's commits are asked for the topics it is known to consume, and

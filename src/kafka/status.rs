@@ -101,6 +101,10 @@ pub struct Window {
 impl Window {
     /// Appends a sample, dropping the oldest once the window is full.
     pub fn push(&mut self, sample: Sample) {
+        // Exactly WINDOW slots: tens of thousands of windows would otherwise round up to 16.
+        if self.samples.capacity() == 0 {
+            self.samples.reserve_exact(WINDOW);
+        }
         if self.samples.len() == WINDOW {
             self.samples.pop_front();
         }
