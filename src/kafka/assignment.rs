@@ -1,5 +1,72 @@
-//! Decodes a member's assignment from a DescribeGroups answer (the consumer protocol's
-//! `ConsumerProtocolAssignment`: version, then topics with their partitions, then user data).
+//! A group as DescribeGroups describes it, and the decoding of a member's assignment (the
+//! consumer protocol's `ConsumerProtocolAssignment`: version, then topics with their
+//! partitions, then user data).
+
+use std::collections::{BTreeSet, HashMap};
+
+use rdkafka::groups::GroupInfo;
+
+use crate::kafka::collector::Tp;
+use crate::kafka::lag::Member;
+
+/// A group as DescribeGroups returned it.
+#[derive(Debug, Clone)]
+pub struct Described {
+    /// The broker's word for the state (`Stable`, `Empty`, ...).
+    pub state: String,
+    /// Each live member with the partitions it is assigned.
+    pub members: Vec<(Member, Vec<Tp>)>,
+    /// False when some member's assignment was missing or not a consumer assignment (tansu
+    /// 0.6.0 sends none): a partition no member is seen to own may still be owned.
+    pub assignments_known: bool,
+}
+
+impl Described {
+    /// Reads the members and their assignments out of a ListGroups/DescribeGroups answer.
+    pub fn from_info(g: &GroupInfo) -> Self {
+        let mut assignments_known = true;
+        let members = g
+            .members()
+            .iter()
+            .map(|m| {
+                let member = Member {
+                    member_id: m.id().to_owned(),
+                    client_id: m.client_id().to_owned(),
+                    host: m.client_host().to_owned(),
+                };
+                let assigned = m.assignment().and_then(parse);
+                assignments_known &= assigned.is_some();
+                (member, assigned.unwrap_or_default())
+            })
+            .collect();
+        Self {
+            state: g.state().to_owned(),
+            members,
+            assignments_known,
+        }
+    }
+
+    /// The topics any member is assigned, each once.
+    pub fn topics(&self) -> impl Iterator<Item = &str> {
+        let topics: BTreeSet<&str> = self
+            .members
+            .iter()
+            .flat_map(|(_, assigned)| assigned.iter().map(|(t, _)| t.as_str()))
+            .collect();
+        topics.into_iter()
+    }
+
+    /// The member each assigned partition belongs to.
+    pub fn owners(&self) -> HashMap<&Tp, &Member> {
+        let mut owners = HashMap::new();
+        for (member, assigned) in &self.members {
+            for tp in assigned {
+                owners.insert(tp, member);
+            }
+        }
+        owners
+    }
+}
 
 /// The partitions assigned to one member, or `None` when the bytes are not a consumer
 /// assignment (another protocol, or truncated).

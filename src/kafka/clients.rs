@@ -2,8 +2,11 @@
 //! set is bounded and closes the least recently used client beyond its limit.
 //!
 //! The clients never subscribe and never commit, so the watched group never sees them join.
+//! Several commit readers share one set: a client is handed out as an `Arc`, so a reader
+//! holds the lock only to look a client up, never during a broker call.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
@@ -12,33 +15,47 @@ use rdkafka::{Offset, TopicPartitionList};
 use crate::kafka::collector::Tp;
 use crate::kafka::LagConfig;
 
-/// Clients keyed by group id, each with the refresh count of its last use.
+/// Committed offsets of one group (`None`: no commit on that partition).
+pub type Commits = BTreeMap<Tp, Option<i64>>;
+
+/// Clients keyed by group id, each with the use count of its last use.
 pub struct GroupClients {
     limit: usize,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
     uses: u64,
     /// Invariant: never more than `limit` entries.
-    clients: HashMap<String, (BaseConsumer, u64)>,
+    clients: HashMap<String, (Arc<BaseConsumer>, u64)>,
 }
 
 impl GroupClients {
     pub fn new(limit: usize) -> Self {
         Self {
             limit: limit.max(1),
-            uses: 0,
-            clients: HashMap::new(),
+            inner: Mutex::new(Inner {
+                uses: 0,
+                clients: HashMap::new(),
+            }),
         }
+    }
+
+    /// Clients open now.
+    pub fn len(&self) -> usize {
+        self.lock().clients.len()
     }
 
     /// The committed offset of every partition of `topics` for `group` (`None`: no commit).
     pub fn committed(
-        &mut self,
+        &self,
         config: &LagConfig,
         group: &str,
-        topics: &BTreeMap<String, Vec<i32>>,
-    ) -> Result<BTreeMap<Tp, Option<i64>>, KafkaError> {
+        topics: &BTreeMap<&str, &[i32]>,
+    ) -> Result<Commits, KafkaError> {
         let mut list = TopicPartitionList::new();
         for (topic, partitions) in topics {
-            for p in partitions {
+            for p in *partitions {
                 list.add_partition(topic, *p);
             }
         }
@@ -62,22 +79,32 @@ impl GroupClients {
             .collect())
     }
 
-    fn client(&mut self, config: &LagConfig, group: &str) -> Result<&BaseConsumer, KafkaError> {
-        self.uses += 1;
-        if !self.clients.contains_key(group) {
-            self.evict_to(self.limit - 1);
-            let client: BaseConsumer = config.client_config().set("group.id", group).create()?;
-            self.clients.insert(group.to_owned(), (client, self.uses));
+    /// The group's client, created on first use.
+    fn client(&self, config: &LagConfig, group: &str) -> Result<Arc<BaseConsumer>, KafkaError> {
+        let mut inner = self.lock();
+        inner.uses += 1;
+        let now = inner.uses;
+        if let Some((client, used)) = inner.clients.get_mut(group) {
+            *used = now;
+            return Ok(client.clone());
         }
-        let entry = self
+        inner.evict_to(self.limit - 1);
+        let client: Arc<BaseConsumer> = Arc::new(config.group_client_config(group).create()?);
+        inner
             .clients
-            .get_mut(group)
-            .ok_or(KafkaError::NoMessageReceived)?;
-        entry.1 = self.uses;
-        Ok(&entry.0)
+            .insert(group.to_owned(), (client.clone(), now));
+        Ok(client)
     }
 
-    /// Closes the least recently used clients until at most `keep` remain.
+    /// A panic in another reader leaves the map consistent: keep using it.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Inner {
+    /// Closes the least recently used clients until at most `keep` remain. A client still
+    /// in use by a reader closes when that reader drops its `Arc`.
     fn evict_to(&mut self, keep: usize) {
         while self.clients.len() > keep {
             let Some(oldest) = self

@@ -24,6 +24,8 @@ const MAX_CACHED: usize = 10_000;
 
 pub struct Probe {
     consumer: BaseConsumer,
+    /// How long one probe may read.
+    timeout: Duration,
     /// (partition) -> (committed, high watermark, answer).
     cache: HashMap<Tp, (i64, i64, bool)>,
 }
@@ -38,12 +40,13 @@ impl Probe {
             .create()?;
         Ok(Self {
             consumer,
+            timeout: config.request_timeout,
             cache: HashMap::new(),
         })
     }
 
     /// `Some(true)` when only control records lie between the commit and the watermark.
-    pub fn tail_is_control(&mut self, tp: &Tp, s: &Sample, config: &LagConfig) -> Option<bool> {
+    pub fn tail_is_control(&mut self, tp: &Tp, s: &Sample) -> Option<bool> {
         let committed = s.committed?;
         let lag = s.lag();
         if lag == 0 || lag > MAX_PROBED_LAG || s.last_stable < s.high_watermark {
@@ -54,7 +57,7 @@ impl Probe {
                 return Some(*answer);
             }
         }
-        let answer = self.read_tail(tp, committed, s.high_watermark, config.request_timeout)?;
+        let answer = self.read_tail(tp, committed, s.high_watermark, self.timeout)?;
         if self.cache.len() >= MAX_CACHED {
             self.cache.clear();
         }

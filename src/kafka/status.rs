@@ -101,6 +101,10 @@ pub struct Window {
 impl Window {
     /// Appends a sample, dropping the oldest once the window is full.
     pub fn push(&mut self, sample: Sample) {
+        // Exactly WINDOW slots: tens of thousands of windows would otherwise round up to 16.
+        if self.samples.capacity() == 0 {
+            self.samples.reserve_exact(WINDOW);
+        }
         if self.samples.len() == WINDOW {
             self.samples.pop_front();
         }
@@ -134,7 +138,8 @@ pub enum Ownership {
     Owned,
     /// The group was described and no member has it.
     Unowned,
-    /// The broker did not describe the group (the mock cluster never does).
+    /// The broker did not describe the group (the mock cluster never does), or described
+    /// live members without their assignments (tansu 0.6.0).
     Unknown,
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use verdict::clock::ManualClock;
 use verdict::kafka::collector::Collector;
@@ -64,6 +64,36 @@ pub async fn produce(brokers: &str, topic: &str, partition: i32, count: usize) {
         .set("batch.num.messages", "1")
         .create()
         .expect("producer");
+    for i in 0..count {
+        let payload = format!("record {i}");
+        let record = FutureRecord::<(), _>::to(topic)
+            .partition(partition)
+            .payload(&payload);
+        producer
+            .send(record, TIMEOUT)
+            .await
+            .map_err(|(e, _)| e)
+            .expect("delivered");
+    }
+}
+
+/// A producer writing one record per batch (see [`produce`]); with `transactional_id`,
+/// its transactions are initialised.
+pub fn txn_producer(brokers: &str, transactional_id: &str) -> FutureProducer {
+    let producer: FutureProducer = config(brokers)
+        .set("linger.ms", "0")
+        .set("batch.num.messages", "1")
+        .set("transactional.id", transactional_id)
+        .create()
+        .expect("producer");
+    producer
+        .init_transactions(TIMEOUT)
+        .expect("init_transactions");
+    producer
+}
+
+/// Sends `count` records to one partition, each delivered before the next is sent.
+pub async fn send_each(producer: &FutureProducer, topic: &str, partition: i32, count: usize) {
     for i in 0..count {
         let payload = format!("record {i}");
         let record = FutureRecord::<(), _>::to(topic)
