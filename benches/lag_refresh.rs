@@ -26,10 +26,13 @@ const REPORT_EVERY: usize = 25;
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> BenchResult<()> {
+    // `cargo test --all-targets` runs bench targets too, without `--bench`: then a few
+    // refreshes check the bench still works; `cargo bench` runs the long series.
+    let smoke = !std::env::args().any(|a| a == "--bench");
     let refreshes: usize = std::env::var("VERDICT_BENCH_REFRESHES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(if smoke { 3 } else { 300 });
     let external = std::env::var("VERDICT_BENCH_BROKERS").ok();
     let (cluster, brokers, prefix) = match external {
         Some(brokers) => (None, brokers, format!("bench-{}", std::process::id())),

@@ -92,7 +92,7 @@ impl CommitReader {
     ) -> BTreeMap<&'a str, &'a [i32]> {
         let known = self.known.get(name).filter(|k| !k.is_empty());
         let every = config.rediscover_every.max(1);
-        let due = (self.cycle + index as u64) % every == 0;
+        let due = (self.cycle + index as u64).is_multiple_of(every);
         let all = || {
             topics
                 .iter()
