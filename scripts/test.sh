@@ -61,7 +61,8 @@ if [ -z "$TANSU" ]; then
   TANSU="$(find_tansu)"
 fi
 chmod +x "$TANSU" 2>/dev/null || true
-TANSU_PORT="${VERDICT_TANSU_PORT:-19092}"
+# A free loopback port unless one is given, so two runs on one machine do not share a broker.
+TANSU_PORT="${VERDICT_TANSU_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 TANSU_LOG="$(mktemp -t tansu.XXXXXX.log)"
 log "starting tansu $("$TANSU" --version 2>/dev/null | awk '{print $2}') on 127.0.0.1:$TANSU_PORT (log: $TANSU_LOG)"
 "$TANSU" broker --listener-url "tcp://127.0.0.1:$TANSU_PORT" \
@@ -71,6 +72,7 @@ TANSU_PID=$!
 trap 'kill $TANSU_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$TANSU_PORT") 2>/dev/null && break
+  kill -0 "$TANSU_PID" 2>/dev/null || { cat "$TANSU_LOG" >&2; echo "tansu did not start" >&2; exit 1; }
   sleep 0.2
 done
 export VERDICT_TEST_TANSU="127.0.0.1:$TANSU_PORT"
