@@ -488,14 +488,20 @@ async fn lookup_returns_exactly_the_stored_decision(backend: &str) {
         .await
         .unwrap();
 
+    // The console's search and `verdict lookup` resolve the same needles to the same decision:
+    // key, original event id, redelivered event id, entity key, decision id.
     for needle in [
         "cust-9:ord-4:refund",
         "evt-1",
         "evt-2",
+        "claim-1",
         d.decision_id.as_str(),
     ] {
         let found = env.store.lookup(needle).await.unwrap();
         assert_eq!(found.as_ref(), Some(&d), "lookup {needle}");
+        let searched = env.store.search_decisions(needle, 10).await.unwrap();
+        let ids: Vec<&str> = searched.iter().map(|s| s.decision_id.as_str()).collect();
+        assert_eq!(ids, [d.decision_id.as_str()], "search {needle}");
     }
     assert_eq!(env.store.lookup("nope").await.unwrap(), None);
     env.finish().await;

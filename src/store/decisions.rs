@@ -109,13 +109,18 @@ impl Store {
     }
 
     /// Decisions whose idempotency key, event id, entity key or decision id is exactly `needle`,
-    /// newest first, at most `limit`.
+    /// or that answered a redelivered event with that id; newest first, at most `limit`.
+    ///
+    /// The one search behind the console's `/` and `verdict lookup`; every branch is an
+    /// index lookup.
     pub async fn search_decisions(&self, needle: &str, limit: u32) -> Result<Vec<DecisionSummary>> {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM decisions WHERE idempotency_key = $1 \
              UNION SELECT {SUMMARY_COLUMNS} FROM decisions WHERE event_id = $1 \
              UNION SELECT {SUMMARY_COLUMNS} FROM decisions WHERE entity_key = $1 \
              UNION SELECT {SUMMARY_COLUMNS} FROM decisions WHERE decision_id = $1 \
+             UNION SELECT {SUMMARY_COLUMNS} FROM decisions WHERE decision_id IN \
+                 (SELECT decision_id FROM duplicate_hits WHERE event_id = $1) \
              ORDER BY decided_at_us DESC, decision_id DESC LIMIT $2"
         );
         let rows = sqlx::query(&sql)
@@ -136,39 +141,17 @@ impl Store {
         Ok(row.as_ref().map(rows::decision).transpose()?)
     }
 
-    /// The decision a key or an event id resolves to: the key's current decision first, then
-    /// the newest decision made for that event id.
-    pub async fn lookup(&self, key_or_event_id: &str) -> Result<Option<Decision>> {
-        if let Some(key) = self.dedup_key(key_or_event_id).await? {
+    /// The decision an idempotency key, event id (original or redelivered), entity key or
+    /// decision id resolves to: the key's current decision first, else the newest match of
+    /// [`Store::search_decisions`], the console's search.
+    pub async fn lookup(&self, needle: &str) -> Result<Option<Decision>> {
+        if let Some(key) = self.dedup_key(needle).await? {
             if let Some(id) = key.decision_id {
                 return self.decision(&id).await;
             }
         }
-        let sql = format!(
-            "SELECT {DECISION_COLUMNS} FROM decisions WHERE idempotency_key = $1 OR event_id = $1 \
-             OR decision_id = $1 ORDER BY decided_at_us DESC, decision_id DESC LIMIT 1"
-        );
-        let row = sqlx::query(&sql)
-            .bind(key_or_event_id)
-            .fetch_optional(self.pool())
-            .await?;
-        if let Some(row) = row {
-            return Ok(Some(rows::decision(&row)?));
-        }
-        self.decision_for_duplicate_event(key_or_event_id).await
-    }
-
-    /// The decision a redelivered event id was answered with.
-    async fn decision_for_duplicate_event(&self, event_id: &str) -> Result<Option<Decision>> {
-        let id: Option<(String,)> = sqlx::query_as(
-            "SELECT decision_id FROM duplicate_hits WHERE event_id = $1 \
-             ORDER BY delivered_at_us DESC LIMIT 1",
-        )
-        .bind(event_id)
-        .fetch_optional(self.pool())
-        .await?;
-        match id {
-            Some((id,)) => self.decision(&id).await,
+        match self.search_decisions(needle, 1).await?.first() {
+            Some(found) => self.decision(&found.decision_id).await,
             None => Ok(None),
         }
     }
