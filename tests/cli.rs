@@ -241,3 +241,30 @@ fn a_second_demo_does_not_delete_the_first_ones_database() {
     assert!(err.contains("another `verdict demo` is running"), "{err}");
     assert!(db.exists(), "the first demo's database was deleted");
 }
+
+#[test]
+fn read_only_refuses_the_commands_that_write() {
+    let (_dir, url) = common::fresh_sqlite();
+    let migrate = verdict(&["migrate", "--read-only", "--db", &url]);
+    assert_eq!(migrate.status.code(), Some(1));
+    assert!(stderr(&migrate).contains("read-only session: migrate changes the database schema"));
+    let demo = verdict(&[
+        "demo",
+        "--no-ui",
+        "--read-only",
+        "--events",
+        "5",
+        "--db",
+        &url,
+    ]);
+    assert_eq!(demo.status.code(), Some(1));
+    assert!(
+        stderr(&demo).contains("read-only session: the demo writes"),
+        "{}",
+        stderr(&demo)
+    );
+
+    // Nothing was written: the database file was never even created.
+    let path = url.trim_start_matches("sqlite://");
+    assert!(!std::path::Path::new(path).exists(), "{path} was created");
+}

@@ -98,10 +98,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         None => console(settings).await,
         Some(Command::Demo(demo)) => {
+            refuse_if_read_only(&settings, "the demo writes decisions to its database")?;
             demo::run(demo, settings).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Migrate { json }) => inspect::migrate(&settings, json).await,
+        Some(Command::Migrate { json }) => {
+            refuse_if_read_only(&settings, "migrate changes the database schema")?;
+            inspect::migrate(&settings, json).await
+        }
         Some(Command::Lookup {
             key_or_event_id,
             json,
@@ -113,6 +117,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             watch,
         }) => lag::run(&settings, groups, json, watch).await,
     }
+}
+
+/// Stops a writing command when the session is read-only (`--read-only` or the config's
+/// `read_only`), saying what it would have written.
+fn refuse_if_read_only(settings: &Settings, what: &str) -> anyhow::Result<()> {
+    if settings.read_only {
+        anyhow::bail!("read-only session: {what}; drop --read-only (or read_only in the config)");
+    }
+    Ok(())
 }
 
 /// Opens the console on the configured database and Kafka cluster.
