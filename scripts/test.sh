@@ -82,5 +82,7 @@ log "cargo fmt --check"
 cargo fmt --check
 log "cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
+log "cargo test --benches (a short smoke run of each benchmark)"
+cargo test --benches 2>&1
 log "cargo test"
-cargo test --all-targets 2>&1
+cargo test --lib --bins --tests 2>&1
