@@ -202,8 +202,11 @@ fn enter_opens_the_detail_and_esc_closes_it() {
         decision_id: id,
         result: Ok(Some(ctx.clone())),
     }));
+    // A JSON output is kept pretty-printed, formatted once per load.
+    let mut shown = ctx.clone();
+    shown.decision.raw_output = verdict::ui_text::pretty_output(&ctx.decision.raw_output);
     assert!(matches!(&app.detail.as_ref().expect("open").context,
-        Load::Ready { value, .. } if *value == ctx));
+        Load::Ready { value, .. } if *value == shown));
 
     // j scrolls the pane, not the list.
     press(&mut app, &[KeyCode::Char('j'), KeyCode::Char('j')]);

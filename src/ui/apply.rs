@@ -7,12 +7,26 @@ use super::app::App;
 use super::lag::{self, LagMsg};
 use super::list::ListSource;
 use super::poller::{OverviewSample, PollerMsg};
+use super::scrub::{scrub_snapshot, Scrub};
 use super::state::{count_bar, rate_bar, DbState, KafkaState, Load};
 use crate::clock::Micros;
+use crate::ui_text::{pretty_output, printable};
 
 impl App {
-    /// Applies a message from the database poller.
-    pub fn apply(&mut self, msg: PollerMsg) {
+    /// Applies a message from the database poller. Its text is made printable first (see
+    /// [`super::scrub`]); a JSON output is pretty-printed before that, once per load.
+    pub fn apply(&mut self, mut msg: PollerMsg) {
+        if let PollerMsg::Detail {
+            result: Ok(Some(context)),
+            ..
+        } = &mut msg
+        {
+            let decision = &mut context.decision;
+            if decision.output_is_json {
+                decision.raw_output = pretty_output(&decision.raw_output);
+            }
+        }
+        msg.scrub();
         match msg {
             PollerMsg::Connected { at_us, display_url } => {
                 self.now_us = self.now_us.max(at_us);
@@ -57,10 +71,12 @@ impl App {
     /// answered adds to the lag histories: a stale one repeats old figures.
     pub fn apply_lag(&mut self, msg: LagMsg) {
         let snapshot = match msg {
-            LagMsg::Snapshot(snapshot) if snapshot.generation > 0 => snapshot,
+            LagMsg::Snapshot(snapshot) if snapshot.generation > 0 => scrub_snapshot(snapshot),
             LagMsg::Snapshot(_) => return,
             LagMsg::Stopped { error } => {
-                self.kafka = KafkaState::Stopped { error };
+                self.kafka = KafkaState::Stopped {
+                    error: printable(&error).into_owned(),
+                };
                 return;
             }
         };

@@ -19,6 +19,7 @@ pub mod lag;
 pub mod lag_feed;
 pub mod list;
 pub mod poller;
+mod scrub;
 pub mod state;
 pub mod terminal;
 pub mod theme;

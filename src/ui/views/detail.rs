@@ -13,7 +13,6 @@ use crate::store::DecisionContext;
 use crate::ui::app::{App, Detail};
 use crate::ui::state::{Freshness, Load};
 use crate::ui::theme::Theme;
-use crate::ui_text::pretty_output;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, detail: &Detail, theme: &Theme) {
     let (lines, freshness) = match &detail.context {
@@ -186,7 +185,7 @@ fn output<'a>(d: &Decision, theme: &Theme) -> Vec<Line<'a>> {
     let (heading, text) = if d.output_is_json {
         (
             Line::styled("output (JSON, pretty-printed):", theme.header),
-            pretty_output(&d.raw_output),
+            d.raw_output.clone(),
         )
     } else {
         let warn = "output is NOT JSON: the raw text as the model returned it:";

@@ -54,6 +54,18 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if app.show_help {
         help::draw(frame, area, app.mode(), theme);
     }
+    blank_control_cells(frame);
+}
+
+/// The last line of defence behind [`crate::ui::scrub`]: a cell that still holds a control
+/// character (text that reached a widget without passing the boundary) is drawn as `�`, so
+/// no escape sequence can reach the terminal through the buffer.
+fn blank_control_cells(frame: &mut Frame) {
+    for cell in frame.buffer_mut().content.iter_mut() {
+        if cell.symbol().contains(char::is_control) {
+            cell.set_symbol("\u{fffd}");
+        }
+    }
 }
 
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
