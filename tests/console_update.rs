@@ -38,8 +38,10 @@ fn tab_shift_tab_and_numbers_switch_views() {
     assert_eq!(app.view, View::Overview);
     press(&mut app, &[KeyCode::Tab]);
     assert_eq!(app.view, View::Decisions);
-    press(&mut app, &[KeyCode::Tab, KeyCode::Tab]);
+    press(&mut app, &[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab]);
     assert_eq!(app.view, View::Overview);
+    press(&mut app, &[KeyCode::BackTab]);
+    assert_eq!(app.view, View::Sagas);
     press(&mut app, &[KeyCode::BackTab]);
     assert_eq!(app.view, View::Lag);
     press(&mut app, &[KeyCode::Char('1')]);

@@ -12,6 +12,7 @@ use super::keymap::{self, Mode};
 use super::lag::{LagMsg, LagPanel};
 use super::list::{DecisionList, ListSource, PAGE_ROWS};
 use super::poller::{OverviewSample, PollerMsg, Request};
+use super::sagas::SagaPanel;
 use super::state::{ConsoleInfo, DbState, Histories, KafkaState, Load};
 use crate::clock::Micros;
 use crate::store::{DecisionContext, DecisionSummary};
@@ -40,6 +41,11 @@ pub struct Detail {
     pub context: Load<Box<DecisionContext>>,
     /// Lines scrolled past.
     pub scroll: u16,
+    /// The view Esc returns to, when the detail was opened from another view than
+    /// Decisions (the Sagas view's `d`).
+    pub back_to: Option<View>,
+    /// A refresh is on its way (the detail is asked for again after each poll).
+    pub refreshing: bool,
 }
 
 /// The whole console state. `draw` reads it; only `update` and `handle` change it.
@@ -56,6 +62,8 @@ pub struct App {
     pub kafka: KafkaState,
     /// The Lag view: the latest lag snapshot, selection, filter, drill-down.
     pub lag: LagPanel,
+    /// The Sagas view: a page of stuck, in-flight and failed sagas; a saga's steps.
+    pub sagas: SagaPanel,
     /// The last Overview figures and when they were taken.
     pub overview: Option<OverviewSample>,
     pub history: Histories,
@@ -87,6 +95,7 @@ impl App {
             db: DbState::Connecting,
             kafka: KafkaState::Connecting,
             lag: LagPanel::default(),
+            sagas: SagaPanel::default(),
             overview: None,
             history: Histories::default(),
             tail: Vec::new(),
@@ -107,10 +116,15 @@ impl App {
             Mode::Search
         } else if self.lag.filtering {
             Mode::Filter
-        } else if self.view == View::Lag {
-            Mode::Lag
         } else {
-            Mode::Browse
+            match self.view {
+                View::Lag if self.lag.drill.is_some() => Mode::LagDrill,
+                View::Lag => Mode::Lag,
+                View::Sagas if self.sagas.open.is_some() => Mode::SagaSteps,
+                View::Sagas => Mode::Sagas,
+                View::Decisions if self.detail.is_some() => Mode::Detail,
+                View::Overview | View::Decisions => Mode::Browse,
+            }
         }
     }
 
@@ -162,7 +176,7 @@ impl App {
 
     /// The whole seconds of every age or countdown the screen can show; a tick that leaves
     /// them all alone needs no redraw.
-    fn age_marks(&self) -> [Option<Micros>; 6] {
+    fn age_marks(&self) -> [Option<Micros>; 7] {
         let secs = |at: Option<Micros>| at.map(|at| (self.now_us - at) / 1_000_000);
         let retry_at = match &self.db {
             DbState::Reconnecting { retry_at_us, .. } => Some(*retry_at_us),
@@ -179,6 +193,7 @@ impl App {
             secs(self.list.loaded_at_us),
             secs(detail_at),
             secs(Some(self.lag.snapshot().taken_at_us).filter(|at| *at > 0)),
+            secs(self.sagas.loaded_at_us),
         ]
     }
 
@@ -195,15 +210,17 @@ impl App {
         match action {
             Action::Quit => self.should_quit = true,
             Action::ToggleHelp => self.show_help = true,
-            Action::NextView => self.view = self.view.next(),
-            Action::PrevView => self.view = self.view.prev(),
-            Action::ShowView(view) => self.view = view,
+            Action::NextView => self.show(self.view.next()),
+            Action::PrevView => self.show(self.view.prev()),
+            Action::ShowView(view) => self.show(view),
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-self.page_rows()),
             Action::PageDown => self.move_by(self.page_rows()),
             Action::Top => self.top(),
+            Action::Bottom => self.bottom(),
             Action::Open => self.open(),
+            Action::OpenDecision => self.open_saga_decision(),
             Action::Back => self.back(),
             Action::StartSearch => {
                 self.search_input = Some(String::new());
@@ -232,9 +249,23 @@ impl App {
         isize::try_from(body).unwrap_or(1)
     }
 
+    /// Switches views; the Sagas list is asked for at once rather than at the next poll.
+    fn show(&mut self, view: View) {
+        self.view = view;
+        if view == View::Sagas {
+            self.requests.extend(self.sagas.refresh());
+        }
+    }
+
     fn move_by(&mut self, delta: isize) {
         if self.view == View::Lag {
             self.lag.move_by(delta);
+            return;
+        }
+        if self.view == View::Sagas {
+            if self.sagas.open.is_none() {
+                self.requests.extend(self.sagas.move_by(delta));
+            }
             return;
         }
         if let Some(detail) = &mut self.detail {
@@ -260,6 +291,10 @@ impl App {
     fn top(&mut self) {
         if self.view == View::Lag {
             self.lag.top();
+        } else if self.view == View::Sagas {
+            if self.sagas.open.is_none() {
+                self.requests.extend(self.sagas.top());
+            }
         } else if let Some(detail) = &mut self.detail {
             detail.scroll = 0;
         } else if self.view == View::Decisions {
@@ -273,6 +308,10 @@ impl App {
             self.lag.open();
             return;
         }
+        if self.view == View::Sagas {
+            self.requests.extend(self.sagas.open());
+            return;
+        }
         if self.view != View::Decisions || self.detail.is_some() {
             return;
         }
@@ -280,6 +319,23 @@ impl App {
             return;
         };
         let decision_id = row.decision_id.clone();
+        self.open_detail(decision_id, None);
+    }
+
+    /// The Sagas view's `d`: the decision behind the open or selected saga, in the Decisions
+    /// view's detail pane; Esc comes back here.
+    fn open_saga_decision(&mut self) {
+        if self.view != View::Sagas {
+            return;
+        }
+        if let Some(decision_id) = self.sagas.decision_id() {
+            self.search_input = None;
+            self.view = View::Decisions;
+            self.open_detail(decision_id, Some(View::Sagas));
+        }
+    }
+
+    fn open_detail(&mut self, decision_id: String, back_to: Option<View>) {
         self.requests.push(Request::Detail {
             decision_id: decision_id.clone(),
         });
@@ -287,6 +343,8 @@ impl App {
             decision_id,
             context: Load::Loading,
             scroll: 0,
+            back_to,
+            refreshing: true,
         });
     }
 
@@ -299,12 +357,25 @@ impl App {
             self.lag.back();
             return;
         }
-        if self.detail.take().is_some() {
+        if self.view == View::Sagas {
+            self.sagas.open = None;
+            return;
+        }
+        if let Some(detail) = self.detail.take() {
+            if let Some(view) = detail.back_to {
+                self.show(view);
+            }
             return;
         }
         if matches!(self.list.source, ListSource::Search { .. }) {
             self.list.follow(&self.tail, self.tail_at_us);
             self.status = None;
+        }
+    }
+
+    fn bottom(&mut self) {
+        if let Some(detail) = &mut self.detail {
+            detail.scroll = u16::MAX;
         }
     }
 

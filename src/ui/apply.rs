@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use super::action::View;
 use super::app::App;
 use super::lag::{self, LagMsg};
 use super::list::ListSource;
-use super::poller::{OverviewSample, PollerMsg};
+use super::poller::{OverviewSample, PollerMsg, Request};
 use super::scrub::{scrub_snapshot, Scrub};
 use super::state::{count_bar, rate_bar, DbState, KafkaState, Load};
 use crate::clock::Micros;
@@ -47,7 +48,10 @@ impl App {
                     retry_at_us: at_us + micros(retry_in),
                 };
             }
-            PollerMsg::Overview(sample) => self.apply_overview(sample),
+            PollerMsg::Overview(sample) => {
+                self.apply_overview(sample);
+                self.refresh_open();
+            }
             PollerMsg::Tail { at_us, rows } => {
                 self.list.apply_tail(at_us, &rows);
                 self.tail = rows;
@@ -64,6 +68,38 @@ impl App {
                 decision_id,
                 result,
             } => self.apply_detail(&decision_id, result),
+            PollerMsg::Sagas {
+                after,
+                at_us,
+                result,
+            } => self.sagas.apply_page(after, at_us, result),
+            PollerMsg::SagaSteps { saga_id, result } => {
+                self.sagas.apply_steps(&saga_id, result, self.now_us);
+            }
+        }
+    }
+
+    /// After each poll, asks again for what is open on screen, so it moves with the
+    /// database: the Sagas page and a saga's steps while the Sagas view is shown, the
+    /// decision detail while it is open, a search that failed.
+    fn refresh_open(&mut self) {
+        if self.view == View::Sagas {
+            self.requests.extend(self.sagas.refresh());
+            self.requests.extend(self.sagas.refresh_open());
+        }
+        if let Some(detail) = self.detail.as_mut().filter(|d| !d.refreshing) {
+            detail.refreshing = true;
+            self.requests.push(Request::Detail {
+                decision_id: detail.decision_id.clone(),
+            });
+        }
+        if let ListSource::Search { needle } = &self.list.source {
+            if self.list.error.is_some() && !self.list.search_pending {
+                self.list.search_pending = true;
+                self.requests.push(Request::Search {
+                    needle: needle.clone(),
+                });
+            }
         }
     }
 
@@ -124,12 +160,15 @@ impl App {
         if detail.decision_id != decision_id {
             return;
         }
+        detail.refreshing = false;
         detail.context = match result {
             Ok(Some(context)) => Load::Ready {
                 value: context,
                 at_us: self.now_us,
             },
             Ok(None) => Load::Failed(format!("decision {decision_id} is not in the log")),
+            // A failed refresh keeps what is shown; the header says the database is away.
+            Err(_) if matches!(detail.context, Load::Ready { .. }) => return,
             Err(e) => Load::Failed(e),
         };
     }

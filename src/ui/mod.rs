@@ -19,6 +19,7 @@ pub mod lag;
 pub mod lag_feed;
 pub mod list;
 pub mod poller;
+pub mod sagas;
 mod scrub;
 pub mod state;
 pub mod terminal;

@@ -11,6 +11,7 @@ use crate::kafka::lag::{GroupLag, LagSnapshot, Member, PartitionLag, SharedSnaps
 use crate::model::{
     Decision, DedupKey, DuplicateHit, ModelId, ReadModelRow, Saga, SagaStep, SourcePosition,
 };
+use crate::store::sagas_view::SagaRow;
 use crate::store::{DecisionContext, DecisionSummary};
 use crate::ui::poller::PollerMsg;
 use crate::ui_text::{printable, printable_multiline};
@@ -180,6 +181,17 @@ impl Scrub for SagaStep {
     }
 }
 
+impl Scrub for SagaRow {
+    fn scrub(&mut self) -> bool {
+        let Self {
+            section: _,
+            saga,
+            step_name,
+        } = self;
+        scrub_all!(saga, step_name)
+    }
+}
+
 impl Scrub for DecisionContext {
     fn scrub(&mut self) -> bool {
         let Self {
@@ -264,6 +276,8 @@ impl Scrub for PollerMsg {
             Self::Page { result, .. } => result.scrub(),
             Self::Search { result, .. } => result.scrub(),
             Self::Detail { result, .. } => result.scrub(),
+            Self::Sagas { result, .. } => result.scrub(),
+            Self::SagaSteps { result, .. } => result.scrub(),
         }
     }
 }

@@ -9,6 +9,7 @@ mod help;
 mod lag;
 mod overview;
 mod partitions;
+mod sagas;
 
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -48,6 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         (View::Decisions, None) => decisions::draw(frame, body, app, theme),
         (View::Lag, _) if app.lag.drill.is_some() => partitions::draw(frame, body, app, theme),
         (View::Lag, _) => lag::draw(frame, body, app, theme),
+        (View::Sagas, _) => sagas::draw(frame, body, app, theme),
     }
     footer::draw_status(frame, status, app, theme);
     footer::draw_hints(frame, footer, app, theme);
