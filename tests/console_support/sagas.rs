@@ -13,7 +13,7 @@ pub fn saga(n: usize, state: SagaState, started_s_ago: i64, deadline_s: i64) -> 
     let started = T0 - started_s_ago * SECOND;
     Saga {
         saga_id: format!("0190f3b1-0000-7000-8000-{n:012}"),
-        saga_type: if n % 2 == 0 {
+        saga_type: if n.is_multiple_of(2) {
             "refund"
         } else {
             "chargeback-review"
