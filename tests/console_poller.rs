@@ -342,6 +342,24 @@ async fn stuck_saga_listed(
     .expect("saga exists");
     let statuses: Vec<_> = found.1.iter().map(|s| s.status).collect();
     assert_eq!(statuses, [StepStatus::Done, StepStatus::Pending]);
+
+    // The detail pane's refresh reads the same steps through the decision.
+    let decision_id = first.decision_id.clone();
+    let request = Request::DetailSagas {
+        decision_id: decision_id.clone(),
+    };
+    poller.requests.send(request).await.expect("send");
+    let sagas = until(&mut poller.messages, |m| match m {
+        PollerMsg::DetailSagas {
+            decision_id: id,
+            result,
+        } if *id == decision_id => Some(result.clone()),
+        _ => None,
+    })
+    .await
+    .expect("detail sagas");
+    assert_eq!(sagas.len(), 1);
+    assert_eq!(sagas[0].1[0].status, StepStatus::Done);
 }
 
 /// The same rows drawn by the console.

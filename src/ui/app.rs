@@ -8,6 +8,7 @@
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::action::{Action, View};
+use super::detail::OutputRows;
 use super::keymap::{self, Mode};
 use super::lag::{LagMsg, LagPanel};
 use super::list::{DecisionList, ListSource, PAGE_ROWS};
@@ -44,8 +45,21 @@ pub struct Detail {
     /// The view Esc returns to, when the detail was opened from another view than
     /// Decisions (the Sagas view's `d`).
     pub back_to: Option<View>,
-    /// A refresh is on its way (the detail is asked for again after each poll).
+    /// A refresh of its sagas is on its way (asked for again after each poll).
     pub refreshing: bool,
+    /// The output laid out for the pane's width, once per load and per width.
+    pub output: OutputRows,
+}
+
+impl Detail {
+    /// Lays the loaded output out again for a pane `width` columns wide, if it changed.
+    pub fn fit(&mut self, width: u16) {
+        if let Load::Ready { value, .. } = &self.context {
+            if self.output.width != width {
+                self.output = OutputRows::layout(&value.decision.raw_output, width);
+            }
+        }
+    }
 }
 
 /// The whole console state. `draw` reads it; only `update` and `handle` change it.
@@ -143,6 +157,11 @@ impl App {
             Event::Key(_) => false,
             Event::Resize(cols, rows) => {
                 self.size = (cols, rows);
+                let width = self.detail_width();
+                if let Some(detail) = &mut self.detail {
+                    detail.fit(width);
+                }
+                self.clamp_detail_scroll();
                 true
             }
             Event::Db(msg) => {
@@ -257,6 +276,29 @@ impl App {
         }
     }
 
+    /// The inner width of the detail pane (the screen less its two borders).
+    pub fn detail_width(&self) -> u16 {
+        self.size.0.saturating_sub(2)
+    }
+
+    /// The rows the detail pane shows at once.
+    fn detail_height(&self) -> u16 {
+        self.size.1.saturating_sub(CHROME_ROWS + 2).max(1)
+    }
+
+    /// Keeps the detail's scroll within its content: the last row at the bottom at most.
+    fn clamp_detail_scroll(&mut self) {
+        let height = usize::from(self.detail_height());
+        let Some(detail) = &self.detail else {
+            return;
+        };
+        let rows = crate::ui::views::detail_rows(detail, self.now_us, self.detail_width());
+        let max = u16::try_from(rows.saturating_sub(height)).unwrap_or(u16::MAX);
+        if let Some(detail) = &mut self.detail {
+            detail.scroll = detail.scroll.min(max);
+        }
+    }
+
     fn move_by(&mut self, delta: isize) {
         if self.view == View::Lag {
             self.lag.move_by(delta);
@@ -271,6 +313,7 @@ impl App {
         if let Some(detail) = &mut self.detail {
             let scrolled = i32::from(detail.scroll) + i32::try_from(delta).unwrap_or(0);
             detail.scroll = u16::try_from(scrolled.max(0)).unwrap_or(u16::MAX);
+            self.clamp_detail_scroll();
             return;
         }
         if self.view != View::Decisions {
@@ -345,6 +388,7 @@ impl App {
             scroll: 0,
             back_to,
             refreshing: true,
+            output: OutputRows::default(),
         });
     }
 
@@ -377,6 +421,7 @@ impl App {
         if let Some(detail) = &mut self.detail {
             detail.scroll = u16::MAX;
         }
+        self.clamp_detail_scroll();
     }
 
     fn type_char(&mut self, c: char) {

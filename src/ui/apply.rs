@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use super::action::View;
-use super::app::App;
+use super::app::{App, Detail};
+use super::detail::OutputRows;
 use super::lag::{self, LagMsg};
 use super::list::ListSource;
-use super::poller::{OverviewSample, PollerMsg, Request};
+use super::poller::{OverviewSample, PollerMsg, Request, SagaWithSteps};
 use super::scrub::{scrub_snapshot, Scrub};
 use super::state::{count_bar, rate_bar, DbState, KafkaState, Load};
 use crate::clock::Micros;
@@ -68,6 +69,10 @@ impl App {
                 decision_id,
                 result,
             } => self.apply_detail(&decision_id, result),
+            PollerMsg::DetailSagas {
+                decision_id,
+                result,
+            } => self.apply_detail_sagas(&decision_id, result),
             PollerMsg::Sagas {
                 after,
                 at_us,
@@ -87,9 +92,10 @@ impl App {
             self.requests.extend(self.sagas.refresh());
             self.requests.extend(self.sagas.refresh_open());
         }
-        if let Some(detail) = self.detail.as_mut().filter(|d| !d.refreshing) {
+        let loaded = |d: &&mut Detail| matches!(d.context, Load::Ready { .. }) && !d.refreshing;
+        if let Some(detail) = self.detail.as_mut().filter(loaded) {
             detail.refreshing = true;
-            self.requests.push(Request::Detail {
+            self.requests.push(Request::DetailSagas {
                 decision_id: detail.decision_id.clone(),
             });
         }
@@ -154,23 +160,46 @@ impl App {
         decision_id: &str,
         result: Result<Option<Box<crate::store::DecisionContext>>, String>,
     ) {
-        let Some(detail) = &mut self.detail else {
+        let width = self.detail_width();
+        let now_us = self.now_us;
+        let Some(detail) = self
+            .detail
+            .as_mut()
+            .filter(|d| d.decision_id == decision_id)
+        else {
             return;
         };
-        if detail.decision_id != decision_id {
-            return;
-        }
         detail.refreshing = false;
         detail.context = match result {
             Ok(Some(context)) => Load::Ready {
                 value: context,
-                at_us: self.now_us,
+                at_us: now_us,
             },
             Ok(None) => Load::Failed(format!("decision {decision_id} is not in the log")),
-            // A failed refresh keeps what is shown; the header says the database is away.
-            Err(_) if matches!(detail.context, Load::Ready { .. }) => return,
             Err(e) => Load::Failed(e),
         };
+        detail.output = OutputRows::default();
+        detail.fit(width);
+    }
+
+    /// A refresh of the open decision's sagas: their steps move, the decision does not.
+    fn apply_detail_sagas(
+        &mut self,
+        decision_id: &str,
+        result: Result<Vec<SagaWithSteps>, String>,
+    ) {
+        let Some(detail) = self
+            .detail
+            .as_mut()
+            .filter(|d| d.decision_id == decision_id)
+        else {
+            return;
+        };
+        detail.refreshing = false;
+        if let (Load::Ready { value, at_us }, Ok(sagas)) = (&mut detail.context, result) {
+            value.sagas = sagas;
+            *at_us = self.now_us;
+        }
     }
 
     /// True while the list shows search results rather than the log.

@@ -14,6 +14,7 @@
 pub mod action;
 pub mod app;
 mod apply;
+pub mod detail;
 pub mod keymap;
 pub mod lag;
 pub mod lag_feed;

@@ -95,6 +95,9 @@ pub enum Request {
     Search { needle: String },
     /// Everything about one decision, for the detail pane.
     Detail { decision_id: String },
+    /// The sagas of a decision whose detail is open: what moves after a decision is logged
+    /// (the decision itself never changes, and its output may be large).
+    DetailSagas { decision_id: String },
     /// A page of the Sagas list after `after` (from the top when `None`).
     Sagas {
         after: Option<SagaCursor>,
@@ -141,6 +144,10 @@ pub enum PollerMsg {
     Detail {
         decision_id: String,
         result: Result<Option<Box<DecisionContext>>, String>,
+    },
+    DetailSagas {
+        decision_id: String,
+        result: Result<Vec<SagaWithSteps>, String>,
     },
     /// A page of the Sagas list, read at `at_us` (what "stuck" was measured against).
     Sagas {
@@ -317,6 +324,16 @@ impl Poller {
                 PollerMsg::Detail {
                     decision_id,
                     result,
+                }
+            }
+            Request::DetailSagas { decision_id } => {
+                let result = match self.store().await {
+                    Ok(store) => store.sagas_for_decision(&decision_id).await,
+                    Err(e) => Err(e),
+                };
+                PollerMsg::DetailSagas {
+                    decision_id,
+                    result: result.map_err(|e| e.to_string()),
                 }
             }
             Request::Sagas { after, limit } => {

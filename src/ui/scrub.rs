@@ -276,6 +276,7 @@ impl Scrub for PollerMsg {
             Self::Page { result, .. } => result.scrub(),
             Self::Search { result, .. } => result.scrub(),
             Self::Detail { result, .. } => result.scrub(),
+            Self::DetailSagas { result, .. } => result.scrub(),
             Self::Sagas { result, .. } => result.scrub(),
             Self::SagaSteps { result, .. } => result.scrub(),
         }

@@ -11,6 +11,8 @@ mod overview;
 mod partitions;
 mod sagas;
 
+pub use detail::detail_rows;
+
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
