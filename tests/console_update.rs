@@ -385,3 +385,54 @@ fn an_unchanged_poll_redraws_nothing_off_screen() {
     press(&mut app, &[KeyCode::Char('1')]);
     assert!(app.handle(Event::Db(PollerMsg::Overview(sample(now, 2, 1, 1, 1)))));
 }
+
+#[test]
+fn a_search_that_failed_is_retried_at_the_next_poll() {
+    let mut app = decisions_app();
+    press(
+        &mut app,
+        &[KeyCode::Char('/'), KeyCode::Char('k'), KeyCode::Enter],
+    );
+    app.handle(Event::Db(PollerMsg::Search {
+        needle: "k".into(),
+        result: Err("connection refused".into()),
+    }));
+    app.requests.clear();
+
+    // The database answers again: the next poll brings the search back, once.
+    app.handle(Event::Db(PollerMsg::Overview(sample(
+        T0 + 9 * SECOND,
+        1,
+        0,
+        0,
+        0,
+    ))));
+    let retry = Request::Search { needle: "k".into() };
+    assert_eq!(app.requests, vec![retry]);
+    app.requests.clear();
+    app.handle(Event::Db(PollerMsg::Overview(sample(
+        T0 + 10 * SECOND,
+        1,
+        0,
+        0,
+        0,
+    ))));
+    assert!(app.requests.is_empty(), "one retry at a time");
+
+    app.handle(Event::Db(PollerMsg::Search {
+        needle: "k".into(),
+        result: Ok(vec![summary(2)]),
+    }));
+    assert_eq!((app.list.rows.len(), app.list.error.as_deref()), (1, None));
+    app.handle(Event::Db(PollerMsg::Overview(sample(
+        T0 + 11 * SECOND,
+        1,
+        0,
+        0,
+        0,
+    ))));
+    assert!(
+        app.requests.is_empty(),
+        "a search that worked is not asked again"
+    );
+}

@@ -151,7 +151,7 @@ fn paging_note<'a>(list: &DecisionList, theme: &Theme) -> Option<Span<'a>> {
 fn empty_text(app: &App) -> String {
     let list = &app.list;
     match (&list.source, list.loaded_at_us, &list.error) {
-        (_, None, Some(e)) => format!("could not load: {e}"),
+        (_, None, Some(e)) => format!("could not load: {e} (asked again at the next poll)"),
         (_, None, None) => "loading…".into(),
         (ListSource::Log, Some(_), _) => "no decisions in the log yet".into(),
         (ListSource::Search { needle }, Some(_), _) => {
