@@ -129,6 +129,25 @@ fn time_of_day(us: Micros) -> String {
         .to_string()
 }
 
+/// Keys and addresses differ at both ends (`cust-7:order-4211:refund`, `host:37735`): text
+/// too long for `cols` keeps its start and its end around an ellipsis, so a cut never reads
+/// as another valid value.
+fn clip_middle(s: &str, cols: u16) -> String {
+    let cols = usize::from(cols);
+    let len = s.chars().count();
+    if len <= cols {
+        return s.to_owned();
+    }
+    if cols < 5 {
+        return clip(s, cols);
+    }
+    let tail = (cols - 1) / 2;
+    let head = cols - 1 - tail;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(len - tail).collect();
+    format!("{start}…{end}")
+}
+
 /// Cuts `s` to `max` characters, marking the cut with an ellipsis.
 fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -137,4 +156,23 @@ fn clip(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clip, clip_middle};
+
+    #[test]
+    fn long_keys_keep_both_ends() {
+        assert_eq!(clip_middle("cust-7:order-4211:refund", 11), "cust-…efund");
+        assert_eq!(clip_middle("short", 11), "short");
+        assert_eq!(clip_middle("cust-7:order-4211:refund", 3), "cu…");
+    }
+
+    #[test]
+    fn a_cut_address_never_reads_as_another_port() {
+        let cut = clip_middle("127.0.0.1:37735", 14);
+        assert_eq!(cut, "127.0.…:37735");
+        assert_eq!(clip("127.0.0.1:37735", 14), "127.0.0.1:377…");
+    }
 }
