@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn a_cut_address_never_reads_as_another_port() {
         let cut = clip_middle("127.0.0.1:37735", 14);
-        assert_eq!(cut, "127.0.…:37735");
+        assert_eq!(cut, "127.0.0…:37735");
         assert_eq!(clip("127.0.0.1:37735", 14), "127.0.0.1:377…");
     }
 }
