@@ -114,7 +114,7 @@ fn screens_show_the_escaped_form_inside_an_intact_frame() {
     let mut app = app_with_hostile_data((80, 24));
     press(&mut app, &[KeyCode::Char('2')]);
     let list = screen(&app);
-    assert!(list.contains(r"key\u{1b}…"), "{list}");
+    assert!(list.contains(r"key\u{1b…"), "{list}");
     insta::assert_snapshot!("hostile_decisions_80x24", list);
 
     press(&mut app, &[KeyCode::Enter]);

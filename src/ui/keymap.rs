@@ -147,7 +147,7 @@ pub static BROWSE: &[Binding] = &[
         "Enter",
         Action::Open,
         Some("open"),
-        "open the selected decision",
+        "open the selected decision (output RAW: the model's text was not JSON)",
     ),
     bind(
         &[KeyCode::Esc],

@@ -20,18 +20,18 @@ const WIDTHS: [Constraint; 8] = [
     Constraint::Length(10),
     Constraint::Fill(3),
     Constraint::Fill(2),
-    Constraint::Length(3),
+    Constraint::Length(6),
 ];
 
 const HEADER: [&str; 8] = [
     "",
-    "time",
+    "time UTC",
     "label",
     "conf",
     "model",
     "idempotency key",
     "entity",
-    "out",
+    "output",
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
