@@ -386,6 +386,8 @@ fn info() -> ConsoleInfo {
         kafka: KafkaSource::NoBrokers,
         operator: "test".into(),
         read_only: false,
+        poll_every: std::time::Duration::from_secs(1),
+        lag_every: std::time::Duration::from_secs(5),
     }
 }
 

@@ -27,6 +27,8 @@ pub fn info() -> ConsoleInfo {
         },
         operator: "alice".into(),
         read_only: true,
+        poll_every: std::time::Duration::from_secs(1),
+        lag_every: std::time::Duration::from_secs(5),
     }
 }
 
