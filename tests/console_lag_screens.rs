@@ -130,3 +130,16 @@ fn help_in_the_lag_view_lists_its_keys() {
     assert!(text.contains("filter consumer groups by name"), "{text}");
     insta::assert_snapshot!("lag_help_80x24", text);
 }
+
+#[test]
+fn without_brokers_the_lag_title_says_so_rather_than_loading() {
+    let mut app = console_support::polled_app((80, 24), 3);
+    app.info.kafka = verdict::ui::state::KafkaSource::NoBrokers;
+    press(&mut app, &[KeyCode::Char('3')]);
+    let text = screen(&app);
+    assert!(
+        text.contains("Consumer lag · no brokers configured"),
+        "{text}"
+    );
+    assert!(!text.contains("loading"), "{text}");
+}

@@ -25,7 +25,7 @@ fn key_3_shows_the_lag_view_and_tab_cycles_through_it() {
     press(&mut app, &[KeyCode::Char('3')]);
     assert_eq!((app.view, app.mode()), (View::Lag, Mode::Lag));
     press(&mut app, &[KeyCode::Tab]);
-    assert_eq!(app.view, View::Overview);
+    assert_eq!(app.view, View::Sagas);
     press(&mut app, &[KeyCode::BackTab]);
     assert_eq!(app.view, View::Lag);
 }

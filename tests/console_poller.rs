@@ -11,11 +11,12 @@ use crossterm::event::{KeyCode, KeyEvent};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use verdict::clock::ManualClock;
+use verdict::clock::{Clock, ManualClock};
 use verdict::gate::{Event, Gate, GateConfig, ModelOutput, Outcome};
 use verdict::model::{Decision, ModelId, ReadModelRow, SourcePosition, StepStatus};
 use verdict::projection::{Projection, Projector};
-use verdict::saga::{SagaPlan, StepPlan};
+use verdict::saga::{SagaPlan, StepPlan, StepResult};
+use verdict::store::sagas_view::SagaSection;
 use verdict::store::{DecisionSummary, Store};
 use verdict::ui::app::{App, Event as UiEvent};
 use verdict::ui::poller::{self, PollerConfig, PollerHandle, PollerMsg, Request};
@@ -133,6 +134,7 @@ async fn decisions_show_up(url: &str) {
     detail(&mut poller, &first.decision_id).await;
     search_and_page(&mut poller, &rows).await;
     drawn(rows);
+    stuck_saga_listed(&mut poller, &store, &clock, &first).await;
 
     drop(poller.requests);
     poller
@@ -257,6 +259,109 @@ async fn search_and_page(poller: &mut PollerHandle, rows: &[DecisionSummary]) {
     assert_eq!(page, rows[1..].to_vec());
 }
 
+/// The first decision's saga, one step done, then left past its deadline, is listed stuck
+/// ahead of a newer saga still in flight, with its current step; its steps come on request.
+async fn stuck_saga_listed(
+    poller: &mut PollerHandle,
+    store: &Store,
+    clock: &ManualClock,
+    first: &Decision,
+) {
+    let sagas = store
+        .sagas_for_decision(&first.decision_id)
+        .await
+        .expect("sagas");
+    let saga = &sagas[0].0;
+    verdict::saga::record_step(store, saga, StepResult::Done, clock.now_us())
+        .await
+        .expect("step done");
+    clock.advance(61_000_000);
+    let gate = gate_on(store, clock);
+    decide(&gate, &event("e9", "k9", "{}"), r#"{"label":"approve"}"#).await;
+
+    let request = Request::Sagas {
+        after: None,
+        limit: 10,
+    };
+    poller.requests.send(request).await.expect("send");
+    let rows = until(&mut poller.messages, |m| match m {
+        PollerMsg::Sagas { result, .. } => Some(result.clone()),
+        _ => None,
+    })
+    .await
+    .expect("sagas page");
+    let listed: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.section,
+                r.saga.entity_key.as_str(),
+                r.step_name.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (SagaSection::Stuck, "claim-k1", Some("schedule-payout")),
+            (SagaSection::InFlight, "claim-k9", Some("mark-approved")),
+        ]
+    );
+
+    // The next page after the last row is empty: the list is keyset-paginated.
+    let after = Some(rows[1].cursor());
+    let request = Request::Sagas {
+        after: after.clone(),
+        limit: 10,
+    };
+    poller.requests.send(request).await.expect("send");
+    let next = until(&mut poller.messages, |m| match m {
+        PollerMsg::Sagas {
+            after: a, result, ..
+        } if *a == after => Some(result.clone()),
+        _ => None,
+    })
+    .await
+    .expect("next page");
+    assert!(next.is_empty(), "{next:?}");
+
+    let saga_id = saga.saga_id.clone();
+    let request = Request::SagaSteps {
+        saga_id: saga_id.clone(),
+    };
+    poller.requests.send(request).await.expect("send");
+    let found = until(&mut poller.messages, |m| match m {
+        PollerMsg::SagaSteps {
+            saga_id: id,
+            result,
+        } if *id == saga_id => Some(result.clone()),
+        _ => None,
+    })
+    .await
+    .expect("steps")
+    .expect("saga exists");
+    let statuses: Vec<_> = found.1.iter().map(|s| s.status).collect();
+    assert_eq!(statuses, [StepStatus::Done, StepStatus::Pending]);
+
+    // The detail pane's refresh reads the same steps through the decision.
+    let decision_id = first.decision_id.clone();
+    let request = Request::DetailSagas {
+        decision_id: decision_id.clone(),
+    };
+    poller.requests.send(request).await.expect("send");
+    let sagas = until(&mut poller.messages, |m| match m {
+        PollerMsg::DetailSagas {
+            decision_id: id,
+            result,
+        } if *id == decision_id => Some(result.clone()),
+        _ => None,
+    })
+    .await
+    .expect("detail sagas");
+    assert_eq!(sagas.len(), 1);
+    assert_eq!(sagas[0].1[0].status, StepStatus::Done);
+}
+
 /// The same rows drawn by the console.
 fn drawn(rows: Vec<DecisionSummary>) {
     let mut app = App::new(info(), START_US, (100, 30));
@@ -281,6 +386,8 @@ fn info() -> ConsoleInfo {
         kafka: KafkaSource::NoBrokers,
         operator: "test".into(),
         read_only: false,
+        poll_every: std::time::Duration::from_secs(1),
+        lag_every: std::time::Duration::from_secs(5),
     }
 }
 

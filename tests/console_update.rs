@@ -38,8 +38,10 @@ fn tab_shift_tab_and_numbers_switch_views() {
     assert_eq!(app.view, View::Overview);
     press(&mut app, &[KeyCode::Tab]);
     assert_eq!(app.view, View::Decisions);
-    press(&mut app, &[KeyCode::Tab, KeyCode::Tab]);
+    press(&mut app, &[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab]);
     assert_eq!(app.view, View::Overview);
+    press(&mut app, &[KeyCode::BackTab]);
+    assert_eq!(app.view, View::Sagas);
     press(&mut app, &[KeyCode::BackTab]);
     assert_eq!(app.view, View::Lag);
     press(&mut app, &[KeyCode::Char('1')]);
@@ -202,8 +204,11 @@ fn enter_opens_the_detail_and_esc_closes_it() {
         decision_id: id,
         result: Ok(Some(ctx.clone())),
     }));
+    // A JSON output is kept pretty-printed, formatted once per load.
+    let mut shown = ctx.clone();
+    shown.decision.raw_output = verdict::ui_text::pretty_output(&ctx.decision.raw_output);
     assert!(matches!(&app.detail.as_ref().expect("open").context,
-        Load::Ready { value, .. } if *value == ctx));
+        Load::Ready { value, .. } if *value == shown));
 
     // j scrolls the pane, not the list.
     press(&mut app, &[KeyCode::Char('j'), KeyCode::Char('j')]);
@@ -379,4 +384,55 @@ fn an_unchanged_poll_redraws_nothing_off_screen() {
     })));
     press(&mut app, &[KeyCode::Char('1')]);
     assert!(app.handle(Event::Db(PollerMsg::Overview(sample(now, 2, 1, 1, 1)))));
+}
+
+#[test]
+fn a_search_that_failed_is_retried_at_the_next_poll() {
+    let mut app = decisions_app();
+    press(
+        &mut app,
+        &[KeyCode::Char('/'), KeyCode::Char('k'), KeyCode::Enter],
+    );
+    app.handle(Event::Db(PollerMsg::Search {
+        needle: "k".into(),
+        result: Err("connection refused".into()),
+    }));
+    app.requests.clear();
+
+    // The database answers again: the next poll brings the search back, once.
+    app.handle(Event::Db(PollerMsg::Overview(sample(
+        T0 + 9 * SECOND,
+        1,
+        0,
+        0,
+        0,
+    ))));
+    let retry = Request::Search { needle: "k".into() };
+    assert_eq!(app.requests, vec![retry]);
+    app.requests.clear();
+    app.handle(Event::Db(PollerMsg::Overview(sample(
+        T0 + 10 * SECOND,
+        1,
+        0,
+        0,
+        0,
+    ))));
+    assert!(app.requests.is_empty(), "one retry at a time");
+
+    app.handle(Event::Db(PollerMsg::Search {
+        needle: "k".into(),
+        result: Ok(vec![summary(2)]),
+    }));
+    assert_eq!((app.list.rows.len(), app.list.error.as_deref()), (1, None));
+    app.handle(Event::Db(PollerMsg::Overview(sample(
+        T0 + 11 * SECOND,
+        1,
+        0,
+        0,
+        0,
+    ))));
+    assert!(
+        app.requests.is_empty(),
+        "a search that worked is not asked again"
+    );
 }

@@ -8,6 +8,7 @@ mod decisions;
 pub(crate) mod rows;
 mod saga_queue;
 mod sagas;
+pub mod sagas_view;
 mod stats;
 
 use std::path::Path;

@@ -7,11 +7,13 @@ pub enum View {
     Decisions,
     /// Consumer lag per group, and a group's partitions.
     Lag,
+    /// Stuck, in-flight and failed sagas, and a saga's steps.
+    Sagas,
 }
 
 impl View {
     /// Every view in Tab order; the number key of a view is its position plus one.
-    pub const ALL: [View; 3] = [View::Overview, View::Decisions, View::Lag];
+    pub const ALL: [View; 4] = [View::Overview, View::Decisions, View::Lag, View::Sagas];
 
     /// The tab label.
     pub fn title(self) -> &'static str {
@@ -19,6 +21,7 @@ impl View {
             Self::Overview => "Overview",
             Self::Decisions => "Decisions",
             Self::Lag => "Lag",
+            Self::Sagas => "Sagas",
         }
     }
 
@@ -53,8 +56,12 @@ pub enum Action {
     PageDown,
     /// Back to the first row: the live tail of the log, the worst group, the first partition.
     Top,
+    /// To the end: the last line of a detail pane.
+    Bottom,
     /// Open the selected row (a decision's detail pane, a group's partitions).
     Open,
+    /// Open the decision behind the selected or open saga.
+    OpenDecision,
     /// Close the innermost thing open: help, an input, detail, search results, a filter.
     Back,
     /// Start typing a search (idempotency key, event id or entity key).

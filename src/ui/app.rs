@@ -8,10 +8,12 @@
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::action::{Action, View};
+use super::detail::OutputRows;
 use super::keymap::{self, Mode};
 use super::lag::{LagMsg, LagPanel};
 use super::list::{DecisionList, ListSource, PAGE_ROWS};
 use super::poller::{OverviewSample, PollerMsg, Request};
+use super::sagas::SagaPanel;
 use super::state::{ConsoleInfo, DbState, Histories, KafkaState, Load};
 use crate::clock::Micros;
 use crate::store::{DecisionContext, DecisionSummary};
@@ -40,6 +42,24 @@ pub struct Detail {
     pub context: Load<Box<DecisionContext>>,
     /// Lines scrolled past.
     pub scroll: u16,
+    /// The view Esc returns to, when the detail was opened from another view than
+    /// Decisions (the Sagas view's `d`).
+    pub back_to: Option<View>,
+    /// A refresh of its sagas is on its way (asked for again after each poll).
+    pub refreshing: bool,
+    /// The output laid out for the pane's width, once per load and per width.
+    pub output: OutputRows,
+}
+
+impl Detail {
+    /// Lays the loaded output out again for a pane `width` columns wide, if it changed.
+    pub fn fit(&mut self, width: u16) {
+        if let Load::Ready { value, .. } = &self.context {
+            if self.output.width != width {
+                self.output = OutputRows::layout(&value.decision.raw_output, width);
+            }
+        }
+    }
 }
 
 /// The whole console state. `draw` reads it; only `update` and `handle` change it.
@@ -56,6 +76,8 @@ pub struct App {
     pub kafka: KafkaState,
     /// The Lag view: the latest lag snapshot, selection, filter, drill-down.
     pub lag: LagPanel,
+    /// The Sagas view: a page of stuck, in-flight and failed sagas; a saga's steps.
+    pub sagas: SagaPanel,
     /// The last Overview figures and when they were taken.
     pub overview: Option<OverviewSample>,
     pub history: Histories,
@@ -87,6 +109,7 @@ impl App {
             db: DbState::Connecting,
             kafka: KafkaState::Connecting,
             lag: LagPanel::default(),
+            sagas: SagaPanel::default(),
             overview: None,
             history: Histories::default(),
             tail: Vec::new(),
@@ -107,10 +130,15 @@ impl App {
             Mode::Search
         } else if self.lag.filtering {
             Mode::Filter
-        } else if self.view == View::Lag {
-            Mode::Lag
         } else {
-            Mode::Browse
+            match self.view {
+                View::Lag if self.lag.drill.is_some() => Mode::LagDrill,
+                View::Lag => Mode::Lag,
+                View::Sagas if self.sagas.open.is_some() => Mode::SagaSteps,
+                View::Sagas => Mode::Sagas,
+                View::Decisions if self.detail.is_some() => Mode::Detail,
+                View::Overview | View::Decisions => Mode::Browse,
+            }
         }
     }
 
@@ -129,6 +157,11 @@ impl App {
             Event::Key(_) => false,
             Event::Resize(cols, rows) => {
                 self.size = (cols, rows);
+                let width = self.detail_width();
+                if let Some(detail) = &mut self.detail {
+                    detail.fit(width);
+                }
+                self.clamp_detail_scroll();
                 true
             }
             Event::Db(msg) => {
@@ -162,7 +195,7 @@ impl App {
 
     /// The whole seconds of every age or countdown the screen can show; a tick that leaves
     /// them all alone needs no redraw.
-    fn age_marks(&self) -> [Option<Micros>; 6] {
+    fn age_marks(&self) -> [Option<Micros>; 7] {
         let secs = |at: Option<Micros>| at.map(|at| (self.now_us - at) / 1_000_000);
         let retry_at = match &self.db {
             DbState::Reconnecting { retry_at_us, .. } => Some(*retry_at_us),
@@ -179,6 +212,7 @@ impl App {
             secs(self.list.loaded_at_us),
             secs(detail_at),
             secs(Some(self.lag.snapshot().taken_at_us).filter(|at| *at > 0)),
+            secs(self.sagas.loaded_at_us),
         ]
     }
 
@@ -195,15 +229,17 @@ impl App {
         match action {
             Action::Quit => self.should_quit = true,
             Action::ToggleHelp => self.show_help = true,
-            Action::NextView => self.view = self.view.next(),
-            Action::PrevView => self.view = self.view.prev(),
-            Action::ShowView(view) => self.view = view,
+            Action::NextView => self.show(self.view.next()),
+            Action::PrevView => self.show(self.view.prev()),
+            Action::ShowView(view) => self.show(view),
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-self.page_rows()),
             Action::PageDown => self.move_by(self.page_rows()),
             Action::Top => self.top(),
+            Action::Bottom => self.bottom(),
             Action::Open => self.open(),
+            Action::OpenDecision => self.open_saga_decision(),
             Action::Back => self.back(),
             Action::StartSearch => {
                 self.search_input = Some(String::new());
@@ -232,14 +268,52 @@ impl App {
         isize::try_from(body).unwrap_or(1)
     }
 
+    /// Switches views; the Sagas list is asked for at once rather than at the next poll.
+    fn show(&mut self, view: View) {
+        self.view = view;
+        if view == View::Sagas {
+            self.requests.extend(self.sagas.refresh());
+        }
+    }
+
+    /// The inner width of the detail pane (the screen less its two borders).
+    pub fn detail_width(&self) -> u16 {
+        self.size.0.saturating_sub(2)
+    }
+
+    /// The rows the detail pane shows at once.
+    fn detail_height(&self) -> u16 {
+        self.size.1.saturating_sub(CHROME_ROWS + 2).max(1)
+    }
+
+    /// Keeps the detail's scroll within its content: the last row at the bottom at most.
+    fn clamp_detail_scroll(&mut self) {
+        let height = usize::from(self.detail_height());
+        let Some(detail) = &self.detail else {
+            return;
+        };
+        let rows = crate::ui::views::detail_rows(detail, self.now_us, self.detail_width());
+        let max = u16::try_from(rows.saturating_sub(height)).unwrap_or(u16::MAX);
+        if let Some(detail) = &mut self.detail {
+            detail.scroll = detail.scroll.min(max);
+        }
+    }
+
     fn move_by(&mut self, delta: isize) {
         if self.view == View::Lag {
             self.lag.move_by(delta);
             return;
         }
+        if self.view == View::Sagas {
+            if self.sagas.open.is_none() {
+                self.requests.extend(self.sagas.move_by(delta));
+            }
+            return;
+        }
         if let Some(detail) = &mut self.detail {
             let scrolled = i32::from(detail.scroll) + i32::try_from(delta).unwrap_or(0);
             detail.scroll = u16::try_from(scrolled.max(0)).unwrap_or(u16::MAX);
+            self.clamp_detail_scroll();
             return;
         }
         if self.view != View::Decisions {
@@ -260,6 +334,10 @@ impl App {
     fn top(&mut self) {
         if self.view == View::Lag {
             self.lag.top();
+        } else if self.view == View::Sagas {
+            if self.sagas.open.is_none() {
+                self.requests.extend(self.sagas.top());
+            }
         } else if let Some(detail) = &mut self.detail {
             detail.scroll = 0;
         } else if self.view == View::Decisions {
@@ -273,6 +351,10 @@ impl App {
             self.lag.open();
             return;
         }
+        if self.view == View::Sagas {
+            self.requests.extend(self.sagas.open());
+            return;
+        }
         if self.view != View::Decisions || self.detail.is_some() {
             return;
         }
@@ -280,6 +362,23 @@ impl App {
             return;
         };
         let decision_id = row.decision_id.clone();
+        self.open_detail(decision_id, None);
+    }
+
+    /// The Sagas view's `d`: the decision behind the open or selected saga, in the Decisions
+    /// view's detail pane; Esc comes back here.
+    fn open_saga_decision(&mut self) {
+        if self.view != View::Sagas {
+            return;
+        }
+        if let Some(decision_id) = self.sagas.decision_id() {
+            self.search_input = None;
+            self.view = View::Decisions;
+            self.open_detail(decision_id, Some(View::Sagas));
+        }
+    }
+
+    fn open_detail(&mut self, decision_id: String, back_to: Option<View>) {
         self.requests.push(Request::Detail {
             decision_id: decision_id.clone(),
         });
@@ -287,6 +386,9 @@ impl App {
             decision_id,
             context: Load::Loading,
             scroll: 0,
+            back_to,
+            refreshing: true,
+            output: OutputRows::default(),
         });
     }
 
@@ -299,13 +401,27 @@ impl App {
             self.lag.back();
             return;
         }
-        if self.detail.take().is_some() {
+        if self.view == View::Sagas {
+            self.sagas.open = None;
+            return;
+        }
+        if let Some(detail) = self.detail.take() {
+            if let Some(view) = detail.back_to {
+                self.show(view);
+            }
             return;
         }
         if matches!(self.list.source, ListSource::Search { .. }) {
             self.list.follow(&self.tail, self.tail_at_us);
             self.status = None;
         }
+    }
+
+    fn bottom(&mut self) {
+        if let Some(detail) = &mut self.detail {
+            detail.scroll = u16::MAX;
+        }
+        self.clamp_detail_scroll();
     }
 
     fn type_char(&mut self, c: char) {

@@ -47,7 +47,7 @@ pub static BROWSE: &[Binding] = &[
         "q",
         Action::Quit,
         Some("quit"),
-        "quit (Ctrl-C too)",
+        "quit",
     ),
     Binding {
         keys: &[KeyCode::Char('c')],
@@ -55,7 +55,7 @@ pub static BROWSE: &[Binding] = &[
         label: "Ctrl-C",
         action: Action::Quit,
         hint: None,
-        help: "quit",
+        help: "quit, also while typing",
     },
     bind(
         &[KeyCode::Char('?')],
@@ -107,6 +107,13 @@ pub static BROWSE: &[Binding] = &[
         "Lag",
     ),
     bind(
+        &[KeyCode::Char('4')],
+        "4",
+        Action::ShowView(View::Sagas),
+        None,
+        "Sagas",
+    ),
+    bind(
         &[KeyCode::Up, KeyCode::Char('k')],
         "↑/k",
         Action::Up,
@@ -140,7 +147,7 @@ pub static BROWSE: &[Binding] = &[
         "Enter",
         Action::Open,
         Some("open"),
-        "open the selected decision",
+        "open the selected decision (output RAW: the model's text was not JSON)",
     ),
     bind(
         &[KeyCode::Esc],
@@ -187,6 +194,84 @@ pub static LAG: &[Binding] = &[
         Action::Back,
         Some("back"),
         "close help or partitions, clear the filter",
+    ),
+];
+
+/// The decision detail pane's own bindings (Enter opens nothing there).
+pub static DETAIL: &[Binding] = &[
+    bind(
+        &[KeyCode::Down, KeyCode::Char('j')],
+        "↓/j",
+        Action::Down,
+        Some("scroll"),
+        "scroll down",
+    ),
+    bind(
+        &[KeyCode::PageDown],
+        "PgDn",
+        Action::PageDown,
+        None,
+        "page down",
+    ),
+    bind(
+        &[KeyCode::Home, KeyCode::Char('g')],
+        "Home/g",
+        Action::Top,
+        None,
+        "to the top",
+    ),
+    bind(
+        &[KeyCode::Esc],
+        "Esc",
+        Action::Back,
+        Some("back"),
+        "close the detail",
+    ),
+    bind(
+        &[KeyCode::End, KeyCode::Char('G')],
+        "End/G",
+        Action::Bottom,
+        Some("end"),
+        "to the end",
+    ),
+];
+
+/// The Sagas view's own bindings.
+pub static SAGAS: &[Binding] = &[
+    bind(
+        &[KeyCode::PageDown],
+        "PgDn",
+        Action::PageDown,
+        None,
+        "page down (past the last row: the next page)",
+    ),
+    bind(
+        &[KeyCode::Home, KeyCode::Char('g')],
+        "Home/g",
+        Action::Top,
+        None,
+        "back to the first page (the most overdue saga)",
+    ),
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Open,
+        Some("steps"),
+        "show the selected saga's steps",
+    ),
+    bind(
+        &[KeyCode::Esc],
+        "Esc",
+        Action::Back,
+        Some("back"),
+        "close help or the steps",
+    ),
+    bind(
+        &[KeyCode::Char('d')],
+        "d",
+        Action::OpenDecision,
+        Some("decision"),
+        "open the decision that started the saga (Esc comes back)",
     ),
 ];
 
@@ -261,8 +346,16 @@ pub static FILTER: &[Binding] = &[
 pub enum Mode {
     /// The Overview and Decisions views.
     Browse,
-    /// The Lag view.
+    /// A decision's detail pane.
+    Detail,
+    /// The Lag view's group list.
     Lag,
+    /// A group's partitions.
+    LagDrill,
+    /// The Sagas list.
+    Sagas,
+    /// A saga's steps.
+    SagaSteps,
     /// Typing a search.
     Search,
     /// Typing a group filter.
@@ -274,7 +367,11 @@ impl Mode {
     pub fn bindings(self) -> Vec<&'static Binding> {
         match self {
             Self::Browse => BROWSE.iter().collect(),
+            Self::Detail => without_open(overlay(BROWSE, DETAIL)),
             Self::Lag => overlay(BROWSE, LAG),
+            Self::LagDrill => without_open(overlay(BROWSE, LAG)),
+            Self::Sagas => overlay(BROWSE, SAGAS),
+            Self::SagaSteps => without_open(overlay(BROWSE, SAGAS)),
             Self::Search => SEARCH.iter().collect(),
             Self::Filter => FILTER.iter().collect(),
         }
@@ -283,8 +380,10 @@ impl Mode {
     /// The input this mode can open, as the `?` screen introduces it.
     pub fn typing(self) -> Option<(&'static str, Mode)> {
         match self {
-            Self::Browse => Some(("while typing a search:", Self::Search)),
-            Self::Lag => Some(("while typing a filter:", Self::Filter)),
+            Self::Lag | Self::LagDrill => Some(("while typing a filter:", Self::Filter)),
+            Self::Browse | Self::Detail | Self::Sagas | Self::SagaSteps => {
+                Some(("while typing a search:", Self::Search))
+            }
             Self::Search | Self::Filter => None,
         }
     }
@@ -309,6 +408,14 @@ fn overlay(base: &'static [Binding], own: &'static [Binding]) -> Vec<&'static Bi
     }
     out.extend(own.iter().zip(used).filter(|(_, u)| !u).map(|(o, _)| o));
     out
+}
+
+/// The bindings of a context with nothing to open: Enter is neither obeyed nor advertised.
+fn without_open(bindings: Vec<&'static Binding>) -> Vec<&'static Binding> {
+    bindings
+        .into_iter()
+        .filter(|b| b.action != Action::Open)
+        .collect()
 }
 
 /// The action a key means in `mode`, if any.

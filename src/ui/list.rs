@@ -45,6 +45,8 @@ pub struct DecisionList {
     pub page_pending: Option<DecisionCursor>,
     /// The log has no rows older than the last one shown.
     pub end_reached: bool,
+    /// A search (or its retry after a failure) is on its way.
+    pub search_pending: bool,
 }
 
 impl Default for DecisionList {
@@ -60,6 +62,7 @@ impl Default for DecisionList {
             dropped_newer: 0,
             page_pending: None,
             end_reached: false,
+            search_pending: false,
         }
     }
 }
@@ -70,6 +73,7 @@ impl DecisionList {
         Self {
             source: ListSource::Search { needle },
             following: false,
+            search_pending: true,
             ..Self::default()
         }
     }
@@ -158,6 +162,7 @@ impl DecisionList {
         if !matches!(&self.source, ListSource::Search { needle: n } if n == needle) {
             return;
         }
+        self.search_pending = false;
         match result {
             Ok(rows) => {
                 self.rows = rows;

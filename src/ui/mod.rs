@@ -14,11 +14,14 @@
 pub mod action;
 pub mod app;
 mod apply;
+pub mod detail;
 pub mod keymap;
 pub mod lag;
 pub mod lag_feed;
 pub mod list;
 pub mod poller;
+pub mod sagas;
+mod scrub;
 pub mod state;
 pub mod terminal;
 pub mod theme;

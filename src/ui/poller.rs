@@ -5,7 +5,8 @@
 //! [`PollerMsg`]s. Between polls it answers [`Request`]s for older pages, searches and
 //! decision details. When the database fails it reports [`PollerMsg::Unreachable`] and
 //! retries with a growing backoff; the first poll that works again reports
-//! [`PollerMsg::Connected`] and fresh data. It stops when the console drops its request
+//! [`PollerMsg::Connected`] and fresh data. What is open on screen (the Sagas list, a
+//! saga's steps, a decision's detail) is asked for again by the console after each poll. It stops when the console drops its request
 //! sender or its message receiver.
 
 use std::sync::Arc;
@@ -17,7 +18,9 @@ use tokio::time::Instant;
 
 use crate::clock::{Clock, Micros};
 use crate::error::Result;
+use crate::model::{Saga, SagaStep};
 use crate::settings::Settings;
+use crate::store::sagas_view::{SagaCursor, SagaRow};
 use crate::store::{DecisionContext, DecisionCursor, DecisionSummary, Store};
 
 /// The span the per-second rates are averaged over.
@@ -92,7 +95,20 @@ pub enum Request {
     Search { needle: String },
     /// Everything about one decision, for the detail pane.
     Detail { decision_id: String },
+    /// The sagas of a decision whose detail is open: what moves after a decision is logged
+    /// (the decision itself never changes, and its output may be large).
+    DetailSagas { decision_id: String },
+    /// A page of the Sagas list after `after` (from the top when `None`).
+    Sagas {
+        after: Option<SagaCursor>,
+        limit: u32,
+    },
+    /// One saga and its steps.
+    SagaSteps { saga_id: String },
 }
+
+/// A saga with its steps, in step order.
+pub type SagaWithSteps = (Saga, Vec<SagaStep>);
 
 /// What the poller tells the console. Replies carry their request so late ones can be
 /// recognised and dropped.
@@ -128,6 +144,20 @@ pub enum PollerMsg {
     Detail {
         decision_id: String,
         result: Result<Option<Box<DecisionContext>>, String>,
+    },
+    DetailSagas {
+        decision_id: String,
+        result: Result<Vec<SagaWithSteps>, String>,
+    },
+    /// A page of the Sagas list, read at `at_us` (what "stuck" was measured against).
+    Sagas {
+        after: Option<SagaCursor>,
+        at_us: Micros,
+        result: Result<Vec<SagaRow>, String>,
+    },
+    SagaSteps {
+        saga_id: String,
+        result: Result<Option<Box<SagaWithSteps>>, String>,
     },
 }
 
@@ -296,8 +326,45 @@ impl Poller {
                     result,
                 }
             }
+            Request::DetailSagas { decision_id } => {
+                let result = match self.store().await {
+                    Ok(store) => store.sagas_for_decision(&decision_id).await,
+                    Err(e) => Err(e),
+                };
+                PollerMsg::DetailSagas {
+                    decision_id,
+                    result: result.map_err(|e| e.to_string()),
+                }
+            }
+            Request::Sagas { after, limit } => {
+                let at_us = self.clock.now_us();
+                let result = match self.store().await {
+                    Ok(store) => store.sagas_page(at_us, after.as_ref(), limit).await,
+                    Err(e) => Err(e),
+                };
+                let result = result.map_err(|e| e.to_string());
+                PollerMsg::Sagas {
+                    after,
+                    at_us,
+                    result,
+                }
+            }
+            Request::SagaSteps { saga_id } => {
+                let result = self.saga_with_steps(&saga_id).await;
+                let result = result.map(|s| s.map(Box::new)).map_err(|e| e.to_string());
+                PollerMsg::SagaSteps { saga_id, result }
+            }
         };
         self.send(msg).await
+    }
+
+    async fn saga_with_steps(&mut self, saga_id: &str) -> Result<Option<SagaWithSteps>> {
+        let store = self.store().await?;
+        let Some(saga) = store.saga(saga_id).await? else {
+            return Ok(None);
+        };
+        let steps = store.saga_steps(saga_id).await?;
+        Ok(Some((saga, steps)))
     }
 
     async fn send(&self, msg: PollerMsg) -> Result<(), Closed> {

@@ -1,6 +1,7 @@
 //! The console's state pieces that are not about input: sources, freshness and histories.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use crate::clock::Micros;
 use crate::settings::Settings;
@@ -15,6 +16,10 @@ pub struct ConsoleInfo {
     pub kafka: KafkaSource,
     pub operator: String,
     pub read_only: bool,
+    /// Time between two database polls: one Overview sample each.
+    pub poll_every: Duration,
+    /// Time between two lag refreshes: one lag sample each.
+    pub lag_every: Duration,
 }
 
 impl ConsoleInfo {
@@ -33,6 +38,8 @@ impl ConsoleInfo {
             kafka,
             operator: settings.operator.clone(),
             read_only: settings.read_only,
+            poll_every: Duration::from_millis(settings.config.console.refresh_ms.max(100)),
+            lag_every: settings.config.kafka.refresh_interval(),
         })
     }
 }

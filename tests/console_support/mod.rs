@@ -12,6 +12,7 @@ use verdict::ui::poller::{OverviewSample, PollerMsg};
 use verdict::ui::state::{ConsoleInfo, KafkaSource};
 
 pub mod lag;
+pub mod sagas;
 
 /// 2026-05-28T20:26:40Z: every fixed time is relative to it.
 pub const T0: i64 = 1_780_000_000_000_000;
@@ -26,6 +27,8 @@ pub fn info() -> ConsoleInfo {
         },
         operator: "alice".into(),
         read_only: true,
+        poll_every: std::time::Duration::from_secs(1),
+        lag_every: std::time::Duration::from_secs(5),
     }
 }
 

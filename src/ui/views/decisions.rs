@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::{freshness_span, time_of_day};
+use super::{clip_middle, freshness_span, time_of_day};
 use crate::store::DecisionSummary;
 use crate::ui::app::App;
 use crate::ui::list::{DecisionList, ListSource};
@@ -20,18 +20,18 @@ const WIDTHS: [Constraint; 8] = [
     Constraint::Length(10),
     Constraint::Fill(3),
     Constraint::Fill(2),
-    Constraint::Length(3),
+    Constraint::Length(6),
 ];
 
 const HEADER: [&str; 8] = [
     "",
-    "time",
+    "time UTC",
     "label",
     "conf",
     "model",
     "idempotency key",
     "entity",
-    "out",
+    "output",
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -99,21 +99,6 @@ fn key_columns(area: Rect) -> (u16, u16) {
     (cols[5].width, cols[6].width)
 }
 
-/// Keys differ at both ends (`cust-7:order-4211:refund`): a key too long for its column keeps
-/// its start and its end around an ellipsis.
-fn clip_middle(s: &str, cols: u16) -> String {
-    let cols = usize::from(cols);
-    let len = s.chars().count();
-    if len <= cols || cols < 5 {
-        return s.to_owned();
-    }
-    let tail = (cols - 1) / 2;
-    let head = cols - 1 - tail;
-    let start: String = s.chars().take(head).collect();
-    let end: String = s.chars().skip(len - tail).collect();
-    format!("{start}…{end}")
-}
-
 fn title<'a>(app: &App, theme: &Theme) -> Line<'a> {
     let list = &app.list;
     let freshness = Freshness::of(list.loaded_at_us, list.error.as_deref(), &app.db);
@@ -151,26 +136,11 @@ fn paging_note<'a>(list: &DecisionList, theme: &Theme) -> Option<Span<'a>> {
 fn empty_text(app: &App) -> String {
     let list = &app.list;
     match (&list.source, list.loaded_at_us, &list.error) {
-        (_, None, Some(e)) => format!("could not load: {e}"),
+        (_, None, Some(e)) => format!("could not load: {e} (asked again at the next poll)"),
         (_, None, None) => "loading…".into(),
         (ListSource::Log, Some(_), _) => "no decisions in the log yet".into(),
         (ListSource::Search { needle }, Some(_), _) => {
             format!("no decision has idempotency key, event id or entity '{needle}'")
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clip_middle;
-
-    #[test]
-    fn long_keys_keep_both_ends() {
-        assert_eq!(clip_middle("cust-7:order-4211:refund", 11), "cust-…efund");
-        assert_eq!(clip_middle("short", 11), "short");
-        assert_eq!(
-            clip_middle("cust-7:order-4211:refund", 3),
-            "cust-7:order-4211:refund"
-        );
     }
 }

@@ -3,27 +3,28 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::{age, freshness_span};
-use crate::clock::format_us;
+use crate::clock::{format_us, Micros};
 use crate::model::{Decision, Saga, SagaState, SagaStep, StepStatus};
 use crate::store::DecisionContext;
 use crate::ui::app::{App, Detail};
+use crate::ui::detail::wrap_line;
 use crate::ui::state::{Freshness, Load};
 use crate::ui::theme::Theme;
-use crate::ui_text::pretty_output;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, detail: &Detail, theme: &Theme) {
+    let width = area.width.saturating_sub(2);
     let (lines, freshness) = match &detail.context {
         Load::Loading => (vec![Line::raw("loading…")], Freshness::Loading),
         Load::Failed(e) => (
-            vec![Line::styled(e.clone(), theme.error)],
+            wrap_line(Line::styled(e.clone(), theme.error), width),
             Freshness::Error(e.clone()),
         ),
         Load::Ready { value, at_us } => (
-            lines(value, app.now_us, theme),
+            content(detail, value, app.now_us, width, theme),
             Freshness::of(Some(*at_us), None, &app.db),
         ),
     };
@@ -32,12 +33,60 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, detail: &Detail, theme: &T
         freshness_span(&freshness, app.now_us, theme),
         Span::styled(" · Esc back ", theme.muted),
     ]);
+
+    // The rows are laid out already; the scroll never goes past the last one.
+    let height = usize::from(area.height.saturating_sub(2));
+    let max = u16::try_from(lines.len().saturating_sub(height)).unwrap_or(u16::MAX);
     let block = Block::default().borders(Borders::ALL).title(title);
     let p = Paragraph::new(lines)
         .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((detail.scroll, 0));
+        .scroll((detail.scroll.min(max), 0));
     frame.render_widget(p, area);
+}
+
+/// How many rows the detail's content takes in a pane `width` columns wide.
+pub fn detail_rows(detail: &Detail, now_us: Micros, width: u16) -> usize {
+    match &detail.context {
+        Load::Loading => 1,
+        Load::Failed(e) => wrap_line(Line::raw(e.clone()), width).len(),
+        Load::Ready { value, .. } => {
+            let head = head_rows(value, now_us, width, &Theme::monochrome()).len();
+            let note = usize::from(detail.output.more_lines > 0);
+            head + detail.output.rows.len() + note
+        }
+    }
+}
+
+/// Every row of the pane: the facts, sagas and the output heading cut to the width, then the
+/// output rows laid out once per load, then a note when the output was cut.
+fn content<'a>(
+    detail: &'a Detail,
+    ctx: &DecisionContext,
+    now_us: Micros,
+    width: u16,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let mut out = head_rows(ctx, now_us, width, theme);
+    out.extend(detail.output.rows.iter().map(|r| Line::raw(r.as_str())));
+    if let Some(note) = detail.output.note(&detail.decision_id) {
+        out.push(Line::styled(note, theme.warn));
+    }
+    out
+}
+
+fn head_rows(
+    ctx: &DecisionContext,
+    now_us: Micros,
+    width: u16,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let d = &ctx.decision;
+    let mut out = facts(d, theme);
+    out.extend(duplicates(ctx, now_us, theme));
+    out.extend(sagas(ctx, now_us, theme));
+    out.push(Line::raw(""));
+    out.push(output_heading(d, theme));
+    out.into_iter().flat_map(|l| wrap_line(l, width)).collect()
 }
 
 fn field<'a>(name: &str, value: String, theme: &Theme) -> Line<'a> {
@@ -45,16 +94,6 @@ fn field<'a>(name: &str, value: String, theme: &Theme) -> Line<'a> {
         Span::styled(format!("{name:<16}"), theme.muted),
         Span::raw(value),
     ])
-}
-
-fn lines<'a>(ctx: &DecisionContext, now_us: i64, theme: &Theme) -> Vec<Line<'a>> {
-    let d = &ctx.decision;
-    let mut out = facts(d, theme);
-    out.extend(duplicates(ctx, now_us, theme));
-    out.extend(sagas(ctx, now_us, theme));
-    out.push(Line::raw(""));
-    out.extend(output(d, theme));
-    out
 }
 
 fn facts<'a>(d: &Decision, theme: &Theme) -> Vec<Line<'a>> {
@@ -182,17 +221,11 @@ fn step_line<'a>(step: &SagaStep, theme: &Theme) -> Line<'a> {
     ])
 }
 
-fn output<'a>(d: &Decision, theme: &Theme) -> Vec<Line<'a>> {
-    let (heading, text) = if d.output_is_json {
-        (
-            Line::styled("output (JSON, pretty-printed):", theme.header),
-            pretty_output(&d.raw_output),
-        )
+fn output_heading<'a>(d: &Decision, theme: &Theme) -> Line<'a> {
+    if d.output_is_json {
+        Line::styled("output (JSON, pretty-printed):", theme.header)
     } else {
-        let warn = "output is NOT JSON: the raw text as the model returned it:";
-        (Line::styled(warn, theme.warn), d.raw_output.clone())
-    };
-    let mut out = vec![heading];
-    out.extend(text.lines().map(|l| Line::raw(format!("  {l}"))));
-    out
+        let warn = "output is NOT JSON (RAW): the text as the model returned it:";
+        Line::styled(warn, theme.warn)
+    }
 }

@@ -5,10 +5,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::age;
+use super::{age, clip_middle};
 use crate::ui::app::App;
 use crate::ui::state::{DbState, KafkaSource, KafkaState};
 use crate::ui::theme::Theme;
+use crate::ui_text::printable;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let info = &app.info;
@@ -48,16 +49,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-/// A fact on the left and its state on the right; the state keeps its width, the fact is
-/// cut when both do not fit.
+/// A fact on the left and its state on the right; the state keeps its width, the fact's
+/// last part (an address) is cut in the middle with `…` when both do not fit.
 fn draw_line(frame: &mut Frame, area: Rect, fact: Line, state: Line) {
     let state_cols = u16::try_from(state.width() + 1)
         .unwrap_or(u16::MAX)
         .min(area.width / 2);
     let [left, right] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(state_cols)]).areas(area);
-    frame.render_widget(Paragraph::new(fact), left);
+    frame.render_widget(Paragraph::new(fit(fact, left.width)), left);
     frame.render_widget(Paragraph::new(state).alignment(Alignment::Right), right);
+}
+
+/// `line` cut to `cols`: its last span loses its middle.
+fn fit(mut line: Line<'_>, cols: u16) -> Line<'_> {
+    let Some(last) = line.spans.pop() else {
+        return line;
+    };
+    let before = u16::try_from(line.width()).unwrap_or(u16::MAX);
+    let room = cols.saturating_sub(before);
+    let text = clip_middle(&printable(&last.content), room);
+    line.spans.push(Span::styled(text, last.style));
+    line
 }
 
 fn db_state<'a>(app: &App, theme: &Theme) -> Line<'a> {

@@ -229,7 +229,11 @@ fn title<'a>(app: &App, theme: &Theme) -> Line<'a> {
     } else {
         spans.push(Span::styled("· ", theme.muted));
     }
-    spans.push(freshness_span(&freshness(app), app.now_us, theme));
+    if app.info.kafka == KafkaSource::NoBrokers {
+        spans.push(Span::styled("no brokers configured", theme.muted));
+    } else {
+        spans.push(freshness_span(&freshness(app), app.now_us, theme));
+    }
     spans.push(Span::raw(" "));
     Line::from(spans)
 }

@@ -9,6 +9,9 @@ mod help;
 mod lag;
 mod overview;
 mod partitions;
+mod sagas;
+
+pub use detail::detail_rows;
 
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -48,11 +51,24 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         (View::Decisions, None) => decisions::draw(frame, body, app, theme),
         (View::Lag, _) if app.lag.drill.is_some() => partitions::draw(frame, body, app, theme),
         (View::Lag, _) => lag::draw(frame, body, app, theme),
+        (View::Sagas, _) => sagas::draw(frame, body, app, theme),
     }
     footer::draw_status(frame, status, app, theme);
     footer::draw_hints(frame, footer, app, theme);
     if app.show_help {
         help::draw(frame, area, app.mode(), theme);
+    }
+    blank_control_cells(frame);
+}
+
+/// The last line of defence behind [`crate::ui::scrub`]: a cell that still holds a control
+/// character (text that reached a widget without passing the boundary) is drawn as `�`, so
+/// no escape sequence can reach the terminal through the buffer.
+fn blank_control_cells(frame: &mut Frame) {
+    for cell in frame.buffer_mut().content.iter_mut() {
+        if cell.symbol().contains(char::is_control) {
+            cell.set_symbol("\u{fffd}");
+        }
     }
 }
 
@@ -113,6 +129,25 @@ fn time_of_day(us: Micros) -> String {
         .to_string()
 }
 
+/// Keys and addresses differ at both ends (`cust-7:order-4211:refund`, `host:37735`): text
+/// too long for `cols` keeps its start and its end around an ellipsis, so a cut never reads
+/// as another valid value.
+fn clip_middle(s: &str, cols: u16) -> String {
+    let cols = usize::from(cols);
+    let len = s.chars().count();
+    if len <= cols {
+        return s.to_owned();
+    }
+    if cols < 5 {
+        return clip(s, cols);
+    }
+    let tail = (cols - 1) / 2;
+    let head = cols - 1 - tail;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(len - tail).collect();
+    format!("{start}…{end}")
+}
+
 /// Cuts `s` to `max` characters, marking the cut with an ellipsis.
 fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -121,4 +156,23 @@ fn clip(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clip, clip_middle};
+
+    #[test]
+    fn long_keys_keep_both_ends() {
+        assert_eq!(clip_middle("cust-7:order-4211:refund", 11), "cust-…efund");
+        assert_eq!(clip_middle("short", 11), "short");
+        assert_eq!(clip_middle("cust-7:order-4211:refund", 3), "cu…");
+    }
+
+    #[test]
+    fn a_cut_address_never_reads_as_another_port() {
+        let cut = clip_middle("127.0.0.1:37735", 14);
+        assert_eq!(cut, "127.0.0…:37735");
+        assert_eq!(clip("127.0.0.1:37735", 14), "127.0.0.1:377…");
+    }
 }

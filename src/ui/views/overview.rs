@@ -1,5 +1,7 @@
 //! The Overview: the figures an on-call engineer checks first, each with a short history.
 
+use std::time::Duration;
+
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -22,6 +24,8 @@ struct Figure<'a> {
     note: String,
     style: Style,
     history: &'a Ring,
+    /// Time between two values of the history.
+    every: Duration,
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -48,6 +52,7 @@ fn figures<'a>(app: &'a App, theme: &Theme) -> Vec<Figure<'a>> {
     let s = app.overview.as_ref();
     let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     let stuck = s.map_or(0, |s| s.sagas_stuck);
+    let every = app.info.poll_every;
     vec![
         Figure {
             name: "decisions/s",
@@ -55,6 +60,7 @@ fn figures<'a>(app: &'a App, theme: &Theme) -> Vec<Figure<'a>> {
             note: show(s.map(|s| format!("{} in {window_s}s", s.window_decisions))),
             style: theme.accent,
             history: &app.history.decisions,
+            every,
         },
         Figure {
             name: "duplicate hits/s",
@@ -62,6 +68,7 @@ fn figures<'a>(app: &'a App, theme: &Theme) -> Vec<Figure<'a>> {
             note: show(s.map(|s| format!("{} in {window_s}s", s.window_duplicate_hits))),
             style: theme.duplicate,
             history: &app.history.duplicate_hits,
+            every,
         },
         Figure {
             name: "sagas in flight",
@@ -69,6 +76,7 @@ fn figures<'a>(app: &'a App, theme: &Theme) -> Vec<Figure<'a>> {
             note: show(s.map(|s| format!("{} failed", s.sagas_failed))),
             style: theme.in_flight,
             history: &app.history.in_flight,
+            every,
         },
         Figure {
             name: "stuck sagas",
@@ -76,6 +84,7 @@ fn figures<'a>(app: &'a App, theme: &Theme) -> Vec<Figure<'a>> {
             note: "past deadline".into(),
             style: if stuck > 0 { theme.warn } else { theme.ok },
             history: &app.history.stuck,
+            every,
         },
         lag_figure(app, theme),
     ]
@@ -90,6 +99,7 @@ fn lag_figure<'a>(app: &'a App, theme: &Theme) -> Figure<'a> {
         note,
         style,
         history: &app.history.lag,
+        every: app.info.lag_every,
     };
     if app.info.kafka == KafkaSource::NoBrokers {
         return figure("not configured".into(), String::new(), theme.muted);
@@ -129,7 +139,28 @@ fn draw_figure(frame: &mut Frame, area: Rect, figure: &Figure, theme: &Theme) {
         Span::styled(format!("  {}", figure.note), theme.muted),
     ]);
     frame.render_widget(Paragraph::new(line), text);
+
+    // The sparklines do not move at the same pace (a poll, a lag refresh): each says what
+    // span it covers.
+    let [spark, span] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(10)]).areas(spark);
     let data = figure.history.latest(usize::from(spark.width));
+    let label = span_label(figure.every, data.len());
     let sparkline = Sparkline::default().data(data).style(figure.style);
     frame.render_widget(sparkline, spark);
+    frame.render_widget(Paragraph::new(Span::styled(label, theme.muted)), span);
+}
+
+/// ` last 4m`: the time `samples` values `every` apart cover; empty before there are two.
+fn span_label(every: Duration, samples: usize) -> String {
+    if samples < 2 {
+        return String::new();
+    }
+    let secs = every.as_secs_f64() * samples as f64;
+    let secs = secs.round() as u64;
+    match secs {
+        0..=119 => format!(" last {secs}s"),
+        120..=7_199 => format!(" last {}m", secs / 60),
+        _ => format!(" last {}h", secs / 3_600),
+    }
 }
