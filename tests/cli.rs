@@ -241,3 +241,65 @@ fn a_second_demo_does_not_delete_the_first_ones_database() {
     assert!(err.contains("another `verdict demo` is running"), "{err}");
     assert!(db.exists(), "the first demo's database was deleted");
 }
+
+/// Stores one decision through the real gate with `raw` as the model's output.
+async fn seed_one(url: &str, event_id: &str, key: &str, raw: &str) {
+    let store = Store::connect_and_migrate(url, 2).await.unwrap();
+    let gate = Gate::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        GateConfig::default(),
+        Arc::new(LabelProjector),
+    );
+    let event = Event {
+        event_id: event_id.into(),
+        idempotency_key: key.into(),
+        entity_key: "claim-9".into(),
+        payload: "{}".into(),
+        source: None,
+    };
+    let raw = raw.to_owned();
+    gate.process(&event, move |_: &Event| async move {
+        Ok(ModelOutput {
+            model: ModelId {
+                name: "claims-llm".into(),
+                version: "v2".into(),
+            },
+            raw_output: raw,
+        })
+    })
+    .await
+    .unwrap();
+    store.pool().close().await;
+}
+
+#[tokio::test]
+async fn lookup_text_shows_escape_sequences_escaped() {
+    let (_dir, url) = common::fresh_sqlite();
+    // A JSON output whose label holds an ESC, and a raw output that is one.
+    seed_one(&url, "evt-j", "k:\x1b[2J", r#"{"label":"\u001b[2Jwiped"}"#).await;
+    seed_one(&url, "evt-r", "k:raw", "\x1b[2Jcleared\x1b]0;owned\x07").await;
+
+    for (needle, shown) in [
+        ("evt-j", "label           \\x1b[2Jwiped"),
+        ("evt-j", "idempotency key k:\\x1b[2J"),
+        ("evt-r", "\\x1b[2Jcleared\\x1b]0;owned\\x07"),
+    ] {
+        let out = verdict(&["lookup", needle, "--db", &url]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            !out.stdout.contains(&0x1b),
+            "ESC reached stdout for {needle}"
+        );
+        assert!(
+            !out.stdout.contains(&0x07),
+            "BEL reached stdout for {needle}"
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(shown), "{needle}: {text}");
+    }
+
+    // JSON stays JSON: serde escapes the control character itself.
+    let json = stdout_json(&verdict(&["lookup", "evt-j", "--json", "--db", &url]));
+    assert_eq!(json["decision"]["label"], "\x1b[2Jwiped");
+}

@@ -7,6 +7,7 @@ use serde::Serialize;
 use verdict::clock::{format_us, Clock, SystemClock};
 use verdict::settings::Settings;
 use verdict::store::Store;
+use verdict::text::{printable as p, printable_multiline};
 
 /// Connects to the configured database, naming it (password hidden) when that fails.
 async fn connect(settings: &Settings) -> anyhow::Result<Store> {
@@ -53,7 +54,7 @@ pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Re
         if json {
             print_json(&serde_json::json!({ "found": false, "query": needle }))?;
         } else {
-            eprintln!("no decision for '{needle}' (searched idempotency keys, event ids, redelivered event ids and decision ids)");
+            eprintln!("no decision for '{}' (searched idempotency keys, event ids, redelivered event ids and decision ids)", p(needle));
         }
         return Ok(ExitCode::from(3));
     };
@@ -66,15 +67,24 @@ pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Re
         return Ok(ExitCode::SUCCESS);
     }
     let d = &context.decision;
-    println!("decision        {}", d.decision_id);
-    println!("idempotency key {}", d.idempotency_key);
-    println!("event id        {}", d.event_id);
-    println!("entity          {}", d.entity_key);
+    println!("decision        {}", p(&d.decision_id));
+    println!("idempotency key {}", p(&d.idempotency_key));
+    println!("event id        {}", p(&d.event_id));
+    println!("entity          {}", p(&d.entity_key));
     if let Some(s) = &d.source {
-        println!("source          {}[{}]@{}", s.topic, s.partition, s.offset);
+        println!(
+            "source          {}[{}]@{}",
+            p(&s.topic),
+            s.partition,
+            s.offset
+        );
     }
-    println!("model           {} {}", d.model.name, d.model.version);
-    println!("label           {}", d.label.as_deref().unwrap_or("-"));
+    println!(
+        "model           {} {}",
+        p(&d.model.name),
+        p(&d.model.version)
+    );
+    println!("label           {}", p(d.label.as_deref().unwrap_or("-")));
     println!(
         "confidence      {}",
         d.confidence.map_or("-".into(), |c| format!("{c:.3}"))
@@ -87,15 +97,15 @@ pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Re
     for (saga, steps) in &context.sagas {
         println!(
             "saga            {} {} ({})",
-            saga.saga_type,
-            saga.saga_id,
+            p(&saga.saga_type),
+            p(&saga.saga_id),
             saga.state.as_str()
         );
         for s in steps {
             println!(
                 "  {:>2}. {:<20} {}",
                 s.step_index + 1,
-                s.name,
+                p(&s.name),
                 s.status.as_str()
             );
         }
@@ -108,7 +118,10 @@ pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Re
             " (raw, not JSON)"
         }
     );
-    println!("{}", verdict::ui_text::pretty_output(&d.raw_output));
+    println!(
+        "{}",
+        printable_multiline(&verdict::ui_text::pretty_output(&d.raw_output))
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,6 +10,7 @@ use verdict::kafka::lag::{format_lag_time, GroupLag, LagSnapshot, PartitionLag};
 use verdict::kafka::status::{note_text, MIN_SAMPLES};
 use verdict::kafka::{tailer, LagConfig};
 use verdict::settings::Settings;
+use verdict::text::printable;
 
 /// Exit code when the cluster could not be read.
 const UNREACHABLE: u8 = 2;
@@ -34,7 +35,7 @@ pub async fn run(
         .await
         .context("lag refresh")?;
     if let Some(error) = &snapshot.error {
-        eprintln!("verdict: {error}");
+        eprintln!("verdict: {}", printable(error));
         return Ok(ExitCode::from(UNREACHABLE));
     }
     print_snapshot(&snapshot, json)?;
@@ -56,7 +57,7 @@ async fn watch_lag(config: LagConfig, json: bool) -> anyhow::Result<ExitCode> {
                 }
                 let snapshot = rx.borrow_and_update().clone();
                 if let Some(error) = &snapshot.error {
-                    eprintln!("verdict: {error} (showing the last rows read)");
+                    eprintln!("verdict: {} (showing the last rows read)", printable(error));
                 }
                 print_snapshot(&snapshot, json)?;
             }
@@ -73,7 +74,7 @@ fn print_snapshot(snapshot: &LagSnapshot, json: bool) -> anyhow::Result<()> {
     }
     println!("lag at {}", format_us(snapshot.taken_at_us));
     for notice in &snapshot.notices {
-        println!("note: {notice}");
+        println!("note: {}", printable(notice));
     }
     if snapshot.groups.is_empty() {
         println!("no consumer groups to watch (name some with --group or [kafka] groups)");
@@ -87,16 +88,17 @@ fn print_snapshot(snapshot: &LagSnapshot, json: bool) -> anyhow::Result<()> {
 fn print_group(group: &GroupLag, now_us: i64) {
     let stale = match &group.error {
         Some(e) => format!(
-            "  STALE {} old: {e}",
-            verdict::kafka::lag::format_duration(group.age_us(now_us))
+            "  STALE {} old: {}",
+            verdict::kafka::lag::format_duration(group.age_us(now_us)),
+            printable(e)
         ),
         None => String::new(),
     };
     println!(
         "\n{:<6} {}  state {}  lag {}  members {}{stale}",
         group.status.as_str(),
-        group.name,
-        group.state,
+        printable(&group.name),
+        printable(&group.state),
         group.total_lag,
         group.members.len()
     );
@@ -123,12 +125,16 @@ fn partition_line(p: &PartitionLag) -> String {
         notes.push("no member owns it".into());
     }
     if let Some(owner) = &p.owner {
-        notes.push(format!("owner {}@{}", owner.client_id, owner.host));
+        notes.push(format!(
+            "owner {}@{}",
+            printable(&owner.client_id),
+            printable(&owner.host)
+        ));
     }
     format!(
         "  {:<6} {:<24} {:>4} {:>12} {:>12} {:>12} {:>12} {:>10} {:>8}  {}",
         p.status.as_str(),
-        p.topic,
+        printable(&p.topic),
         p.partition,
         p.committed_text(),
         p.log_start,
