@@ -102,6 +102,9 @@ fn print_group(group: &GroupLag, now_us: i64) {
         group.total_lag,
         group.members.len()
     );
+    if let Some(reason) = &group.reason {
+        println!("  {}", printable(reason));
+    }
     println!(
         "  {:<6} {:<24} {:>4} {:>12} {:>12} {:>12} {:>12} {:>10} {:>8}  notes",
         "status",
