@@ -303,3 +303,93 @@ async fn lookup_text_shows_escape_sequences_escaped() {
     let json = stdout_json(&verdict(&["lookup", "evt-j", "--json", "--db", &url]));
     assert_eq!(json["decision"]["label"], "\x1b[2Jwiped");
 }
+
+/// Spawns verdict with stdout piped; the caller decides when the reading end goes away.
+fn spawn_piped(args: &[&str], config: Option<&std::path::Path>) -> std::process::Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verdict"));
+    command
+        .args(args)
+        .env_remove("VERDICT_DATABASE_URL")
+        .env_remove("VERDICT_KAFKA_BROKERS")
+        .env_remove("VERDICT_CONFIG")
+        .env(
+            "VERDICT_LOG_FILE",
+            std::env::temp_dir().join("verdict-cli-test.log"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if let Some(config) = config {
+        command.env("VERDICT_CONFIG", config);
+    }
+    command.spawn().expect("spawn verdict")
+}
+
+/// Waits for `child` with a bounded deadline; kills it and fails when it does not exit.
+fn exit_of(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            return (status, err);
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("verdict did not exit after its stdout was closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn assert_quiet_end(status: std::process::ExitStatus, err: &str) {
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+}
+
+#[tokio::test]
+async fn a_reader_that_closes_stdout_early_ends_stats_and_lookup_quietly() {
+    let (_dir, url) = common::fresh_sqlite();
+    seed(&url).await;
+    for args in [
+        vec!["stats", "--json", "--db", &url],
+        vec!["stats", "--db", &url],
+        vec!["lookup", "evt-1", "--db", &url],
+        vec!["lookup", "evt-1", "--json", "--db", &url],
+    ] {
+        // Closing the reading end before verdict has connected: its first write fails.
+        let mut child = spawn_piped(&args, None);
+        drop(child.stdout.take());
+        let (status, err) = exit_of(child);
+        assert_quiet_end(status, &err);
+    }
+}
+
+#[test]
+fn lag_watch_ends_quietly_when_its_reader_stops_after_two_lines() {
+    use std::io::BufRead;
+    let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
+    cluster.create_topic("orders", 1, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("verdict.toml");
+    std::fs::write(&config, "[kafka]\nrefresh_interval_ms = 200\n").unwrap();
+    let brokers = cluster.bootstrap_servers();
+    let args = [
+        "lag",
+        "--watch",
+        "--group",
+        "billing",
+        "--brokers",
+        &brokers,
+    ];
+
+    let mut child = spawn_piped(&args, Some(&config));
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..2 {
+        lines.next().expect("a line").expect("readable");
+    }
+    drop(lines);
+
+    let (status, err) = exit_of(child);
+    assert_quiet_end(status, &err);
+}

@@ -4,10 +4,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde::Serialize;
-use verdict::clock::{format_us, Clock, SystemClock};
+use verdict::clock::{Clock, SystemClock};
 use verdict::settings::Settings;
 use verdict::store::Store;
-use verdict::text::{printable as p, printable_multiline};
+use verdict::text::printable;
+
+use super::{lookup_text, out};
 
 /// Connects to the configured database, naming it (password hidden) when that fails.
 async fn connect(settings: &Settings) -> anyhow::Result<Store> {
@@ -18,8 +20,7 @@ async fn connect(settings: &Settings) -> anyhow::Result<Store> {
 }
 
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    out::emit(&format!("{}\n", serde_json::to_string_pretty(value)?))
 }
 
 pub async fn migrate(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> {
@@ -49,12 +50,20 @@ pub async fn migrate(settings: &Settings, json: bool) -> anyhow::Result<ExitCode
 }
 
 pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Result<ExitCode> {
+    out::finish(lookup_inner(settings, needle, json).await)
+}
+
+async fn lookup_inner(settings: &Settings, needle: &str, json: bool) -> anyhow::Result<ExitCode> {
     let store = connect(settings).await?;
     let Some(decision) = store.lookup(needle).await? else {
         if json {
             print_json(&serde_json::json!({ "found": false, "query": needle }))?;
         } else {
-            eprintln!("no decision for '{}' (searched idempotency keys, event ids, redelivered event ids and decision ids)", p(needle));
+            eprintln!(
+                "no decision for '{}' (searched idempotency keys, event ids, redelivered event \
+                 ids and decision ids)",
+                printable(needle)
+            );
         }
         return Ok(ExitCode::from(3));
     };
@@ -64,80 +73,36 @@ pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Re
         .context("decision vanished while being read")?;
     if json {
         print_json(&context)?;
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        out::emit(&lookup_text::render(&context, needle))?;
     }
-    let d = &context.decision;
-    println!("decision        {}", p(&d.decision_id));
-    println!("idempotency key {}", p(&d.idempotency_key));
-    println!("event id        {}", p(&d.event_id));
-    println!("entity          {}", p(&d.entity_key));
-    if let Some(s) = &d.source {
-        println!(
-            "source          {}[{}]@{}",
-            p(&s.topic),
-            s.partition,
-            s.offset
-        );
-    }
-    println!(
-        "model           {} {}",
-        p(&d.model.name),
-        p(&d.model.version)
-    );
-    println!("label           {}", p(d.label.as_deref().unwrap_or("-")));
-    println!(
-        "confidence      {}",
-        d.confidence.map_or("-".into(), |c| format!("{c:.3}"))
-    );
-    println!("decided at      {}", format_us(d.decided_at_us));
-    println!(
-        "duplicate hits  {}",
-        context.dedup_key.as_ref().map_or(0, |k| k.hit_count)
-    );
-    for (saga, steps) in &context.sagas {
-        println!(
-            "saga            {} {} ({})",
-            p(&saga.saga_type),
-            p(&saga.saga_id),
-            saga.state.as_str()
-        );
-        for s in steps {
-            println!(
-                "  {:>2}. {:<20} {}",
-                s.step_index + 1,
-                p(&s.name),
-                s.status.as_str()
-            );
-        }
-    }
-    println!(
-        "output{}",
-        if d.output_is_json {
-            ""
-        } else {
-            " (raw, not JSON)"
-        }
-    );
-    println!(
-        "{}",
-        printable_multiline(&verdict::ui_text::pretty_output(&d.raw_output))
-    );
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn stats(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> {
+    out::finish(stats_inner(settings, json).await)
+}
+
+async fn stats_inner(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> {
     let store = connect(settings).await?;
     let stats = store.stats(SystemClock.now_us()).await?;
     if json {
         print_json(&stats)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("decisions            {}", stats.decisions);
-    println!("duplicate hits       {}", stats.duplicate_hits);
-    println!("mismatched payloads  {}", stats.mismatched_payloads);
-    println!("keys in progress     {}", stats.keys_in_progress);
-    println!("sagas in flight      {}", stats.sagas_in_flight);
-    println!("sagas stuck          {}", stats.sagas_stuck);
-    println!("sagas failed         {}", stats.sagas_failed);
+    let rows = [
+        ("decisions", stats.decisions),
+        ("duplicate hits", stats.duplicate_hits),
+        ("mismatched payloads", stats.mismatched_payloads),
+        ("keys in progress", stats.keys_in_progress),
+        ("sagas in flight", stats.sagas_in_flight),
+        ("sagas stuck", stats.sagas_stuck),
+        ("sagas failed", stats.sagas_failed),
+    ];
+    let text: String = rows
+        .iter()
+        .map(|(name, n)| format!("{name:<20} {n}\n"))
+        .collect();
+    out::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }

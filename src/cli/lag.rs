@@ -12,11 +12,22 @@ use verdict::kafka::{tailer, LagConfig};
 use verdict::settings::Settings;
 use verdict::text::printable;
 
+use super::out;
+
 /// Exit code when the cluster could not be read.
 const UNREACHABLE: u8 = 2;
 
 /// Runs `verdict lag`. `groups`, when given, replaces the configured and listed groups.
 pub async fn run(
+    settings: &Settings,
+    groups: Vec<String>,
+    json: bool,
+    watch: bool,
+) -> anyhow::Result<ExitCode> {
+    out::finish(run_inner(settings, groups, json, watch).await)
+}
+
+async fn run_inner(
     settings: &Settings,
     groups: Vec<String>,
     json: bool,
@@ -38,54 +49,61 @@ pub async fn run(
         eprintln!("verdict: {}", printable(error));
         return Ok(ExitCode::from(UNREACHABLE));
     }
-    print_snapshot(&snapshot, json)?;
+    let mut text = snapshot_text(&snapshot, json)?;
     if !json {
-        println!("(statuses need {MIN_SAMPLES} samples; `verdict lag --watch` judges over time)");
+        text.push_str(&format!(
+            "(statuses need {MIN_SAMPLES} samples; `verdict lag --watch` judges over time)\n"
+        ));
     }
+    out::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints every new snapshot until Ctrl-C.
+/// Prints every new snapshot until Ctrl-C or until stdout's reader goes away.
 async fn watch_lag(config: LagConfig, json: bool) -> anyhow::Result<ExitCode> {
     let (handle, mut rx) = tailer::spawn(config, Arc::new(SystemClock))?;
-    loop {
+    let outcome = loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = tokio::signal::ctrl_c() => break Ok(()),
             changed = rx.changed() => {
                 if changed.is_err() {
-                    break;
+                    break Ok(());
                 }
                 let snapshot = rx.borrow_and_update().clone();
                 if let Some(error) = &snapshot.error {
                     eprintln!("verdict: {} (showing the last rows read)", printable(error));
                 }
-                print_snapshot(&snapshot, json)?;
+                if let Err(e) = snapshot_text(&snapshot, json).and_then(|t| out::emit(&t)) {
+                    break Err(e);
+                }
             }
         }
-    }
+    };
+
+    // Stop the tailer whatever ended the loop; a closed stdout is then a quiet success.
     handle.shutdown().await;
-    Ok(ExitCode::SUCCESS)
+    outcome.map(|()| ExitCode::SUCCESS)
 }
 
-fn print_snapshot(snapshot: &LagSnapshot, json: bool) -> anyhow::Result<()> {
+/// One snapshot as text (a table per group) or as one line of JSON.
+fn snapshot_text(snapshot: &LagSnapshot, json: bool) -> anyhow::Result<String> {
     if json {
-        println!("{}", serde_json::to_string(snapshot)?);
-        return Ok(());
+        return Ok(format!("{}\n", serde_json::to_string(snapshot)?));
     }
-    println!("lag at {}", format_us(snapshot.taken_at_us));
+    let mut text = format!("lag at {}\n", format_us(snapshot.taken_at_us));
     for notice in &snapshot.notices {
-        println!("note: {}", printable(notice));
+        text.push_str(&format!("note: {}\n", printable(notice)));
     }
     if snapshot.groups.is_empty() {
-        println!("no consumer groups to watch (name some with --group or [kafka] groups)");
+        text.push_str("no consumer groups to watch (name some with --group or [kafka] groups)\n");
     }
     for group in &snapshot.groups {
-        print_group(group, snapshot.taken_at_us);
+        group_text(&mut text, group, snapshot.taken_at_us);
     }
-    Ok(())
+    Ok(text)
 }
 
-fn print_group(group: &GroupLag, now_us: i64) {
+fn group_text(text: &mut String, group: &GroupLag, now_us: i64) {
     let stale = match &group.error {
         Some(e) => format!(
             "  STALE {} old: {}",
@@ -94,19 +112,19 @@ fn print_group(group: &GroupLag, now_us: i64) {
         ),
         None => String::new(),
     };
-    println!(
-        "\n{:<6} {}  state {}  lag {}  members {}{stale}",
+    text.push_str(&format!(
+        "\n{:<6} {}  state {}  lag {}  members {}{stale}\n",
         group.status.as_str(),
         printable(&group.name),
         printable(&group.state),
         group.total_lag,
         group.members.len()
-    );
+    ));
     if let Some(reason) = &group.reason {
-        println!("  {}", printable(reason));
+        text.push_str(&format!("  {}\n", printable(reason)));
     }
-    println!(
-        "  {:<6} {:<24} {:>4} {:>12} {:>12} {:>12} {:>12} {:>10} {:>8}  notes",
+    text.push_str(&format!(
+        "  {:<6} {:<24} {:>4} {:>12} {:>12} {:>12} {:>12} {:>10} {:>8}  notes\n",
         "status",
         "topic",
         "part",
@@ -116,9 +134,10 @@ fn print_group(group: &GroupLag, now_us: i64) {
         "last stable",
         "lag",
         "time"
-    );
+    ));
     for p in &group.partitions {
-        println!("{}", partition_line(p));
+        text.push_str(&partition_line(p));
+        text.push('\n');
     }
 }
 
