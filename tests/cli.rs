@@ -393,3 +393,72 @@ fn lag_watch_ends_quietly_when_its_reader_stops_after_two_lines() {
     let (status, err) = exit_of(child);
     assert_quiet_end(status, &err);
 }
+
+#[test]
+fn lag_names_a_malformed_broker_entry_before_connecting() {
+    let out = verdict(&["lag", "--group", "g", "--brokers", "kafka-1:9092,kafka-2"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("'kafka-2'") && err.contains("HOST:PORT"),
+        "{err}"
+    );
+}
+
+#[test]
+fn lag_against_a_refusing_broker_says_connection_refused() {
+    let out = verdict(&["lag", "--group", "g", "--brokers", "127.0.0.1:1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("Connection refused"), "{err}");
+}
+
+#[test]
+fn lag_watch_without_a_broker_does_not_ask_for_groups_it_was_given() {
+    use std::io::BufRead;
+    let args = ["lag", "--watch", "--group", "g", "--brokers", "127.0.0.1:1"];
+    let mut child = spawn_piped(&args, None);
+    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: Vec<String> = lines.take(2).map(|l| l.unwrap()).collect();
+    let (status, err) = exit_of(child);
+    assert_quiet_end(status, &err);
+
+    let text = first.join("\n");
+    assert!(text.contains("no rows yet"), "{text}");
+    assert!(!text.contains("name some with --group"), "{text}");
+}
+
+#[tokio::test]
+async fn one_shot_lag_text_does_not_call_one_sample_ok_and_says_why_a_group_is_err() {
+    let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
+    cluster.create_topic("orders", 1, 1).unwrap();
+    let brokers = cluster.bootstrap_servers();
+    let committer: rdkafka::consumer::BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &brokers)
+        .set("group.id", "billing")
+        .create()
+        .unwrap();
+    let mut offsets = rdkafka::TopicPartitionList::new();
+    offsets
+        .add_partition_offset("orders", 0, rdkafka::Offset::Offset(0))
+        .unwrap();
+    rdkafka::consumer::Consumer::commit(&committer, &offsets, rdkafka::consumer::CommitMode::Sync)
+        .unwrap();
+
+    let args = ["lag", "--group", "billing", "--group", "bliling"];
+    let out = verdict(&[&args[..], &["--brokers", &brokers]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+
+    let row = text.lines().find(|l| l.contains("orders")).expect("a row");
+    assert!(row.trim_start().starts_with("- "), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("OK")), "{text}");
+    let ghost = text.lines().position(|l| l.starts_with("ERR    bliling"));
+    let reason = ghost
+        .and_then(|i| text.lines().nth(i + 1))
+        .unwrap_or_default();
+    assert!(
+        reason.contains("the group does not exist or never committed"),
+        "{text}"
+    );
+}

@@ -7,7 +7,7 @@ use anyhow::Context;
 use verdict::clock::{format_us, SystemClock};
 use verdict::kafka::collector::Collector;
 use verdict::kafka::lag::{format_lag_time, GroupLag, LagSnapshot, PartitionLag};
-use verdict::kafka::status::{note_text, MIN_SAMPLES};
+use verdict::kafka::status::{note_text, Status, MIN_SAMPLES};
 use verdict::kafka::{tailer, LagConfig};
 use verdict::settings::Settings;
 use verdict::text::printable;
@@ -49,10 +49,11 @@ async fn run_inner(
         eprintln!("verdict: {}", printable(error));
         return Ok(ExitCode::from(UNREACHABLE));
     }
-    let mut text = snapshot_text(&snapshot, json)?;
+    let mut text = snapshot_text(&snapshot, json, Samples::One)?;
     if !json {
         text.push_str(&format!(
-            "(statuses need {MIN_SAMPLES} samples; `verdict lag --watch` judges over time)\n"
+            "(one sample: \"-\" means read without error; statuses need {MIN_SAMPLES} samples, \
+             `verdict lag --watch` judges over time)\n"
         ));
     }
     out::emit(&text)?;
@@ -73,7 +74,8 @@ async fn watch_lag(config: LagConfig, json: bool) -> anyhow::Result<ExitCode> {
                 if let Some(error) = &snapshot.error {
                     eprintln!("verdict: {} (showing the last rows read)", printable(error));
                 }
-                if let Err(e) = snapshot_text(&snapshot, json).and_then(|t| out::emit(&t)) {
+                let text = snapshot_text(&snapshot, json, Samples::Many);
+                if let Err(e) = text.and_then(|t| out::emit(&t)) {
                     break Err(e);
                 }
             }
@@ -85,8 +87,23 @@ async fn watch_lag(config: LagConfig, json: bool) -> anyhow::Result<ExitCode> {
     outcome.map(|()| ExitCode::SUCCESS)
 }
 
+/// How many samples the statuses were judged on. One is too few to judge anything but an
+/// error, so a one-shot run shows "-" where a status would say OK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Samples {
+    One,
+    Many,
+}
+
+fn label(status: Status, samples: Samples) -> &'static str {
+    match (status, samples) {
+        (Status::Ok, Samples::One) => "-",
+        _ => status.as_str(),
+    }
+}
+
 /// One snapshot as text (a table per group) or as one line of JSON.
-fn snapshot_text(snapshot: &LagSnapshot, json: bool) -> anyhow::Result<String> {
+fn snapshot_text(snapshot: &LagSnapshot, json: bool, samples: Samples) -> anyhow::Result<String> {
     if json {
         return Ok(format!("{}\n", serde_json::to_string(snapshot)?));
     }
@@ -94,16 +111,18 @@ fn snapshot_text(snapshot: &LagSnapshot, json: bool) -> anyhow::Result<String> {
     for notice in &snapshot.notices {
         text.push_str(&format!("note: {}\n", printable(notice)));
     }
-    if snapshot.groups.is_empty() {
+    if snapshot.groups.is_empty() && snapshot.error.is_some() {
+        text.push_str("no rows yet: the cluster has not been read successfully\n");
+    } else if snapshot.groups.is_empty() {
         text.push_str("no consumer groups to watch (name some with --group or [kafka] groups)\n");
     }
     for group in &snapshot.groups {
-        group_text(&mut text, group, snapshot.taken_at_us);
+        group_text(&mut text, group, snapshot.taken_at_us, samples);
     }
     Ok(text)
 }
 
-fn group_text(text: &mut String, group: &GroupLag, now_us: i64) {
+fn group_text(text: &mut String, group: &GroupLag, now_us: i64, samples: Samples) {
     let stale = match &group.error {
         Some(e) => format!(
             "  STALE {} old: {}",
@@ -114,7 +133,7 @@ fn group_text(text: &mut String, group: &GroupLag, now_us: i64) {
     };
     text.push_str(&format!(
         "\n{:<6} {}  state {}  lag {}  members {}{stale}\n",
-        group.status.as_str(),
+        label(group.status, samples),
         printable(&group.name),
         printable(&group.state),
         group.total_lag,
@@ -122,6 +141,9 @@ fn group_text(text: &mut String, group: &GroupLag, now_us: i64) {
     ));
     if let Some(reason) = &group.reason {
         text.push_str(&format!("  {}\n", printable(reason)));
+    }
+    if group.partitions.is_empty() {
+        return;
     }
     text.push_str(&format!(
         "  {:<6} {:<24} {:>4} {:>12} {:>12} {:>12} {:>12} {:>10} {:>8}  notes\n",
@@ -136,12 +158,16 @@ fn group_text(text: &mut String, group: &GroupLag, now_us: i64) {
         "time"
     ));
     for p in &group.partitions {
-        text.push_str(&partition_line(p));
+        text.push_str(&partition_line(p, samples));
         text.push('\n');
+        // OK rows need no explanation; every other status says why under its row.
+        if p.status != Status::Ok {
+            text.push_str(&format!("         {}\n", printable(&p.reason)));
+        }
     }
 }
 
-fn partition_line(p: &PartitionLag) -> String {
+fn partition_line(p: &PartitionLag, samples: Samples) -> String {
     let mut notes: Vec<String> = p.notes.iter().map(note_text).collect();
     if p.ownership == verdict::kafka::status::Ownership::Unowned {
         notes.push("no member owns it".into());
@@ -155,7 +181,7 @@ fn partition_line(p: &PartitionLag) -> String {
     }
     format!(
         "  {:<6} {:<24} {:>4} {:>12} {:>12} {:>12} {:>12} {:>10} {:>8}  {}",
-        p.status.as_str(),
+        label(p.status, samples),
         printable(&p.topic),
         p.partition,
         p.committed_text(),
