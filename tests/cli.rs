@@ -7,7 +7,7 @@ mod common;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use verdict::clock::SystemClock;
+use verdict::clock::{Clock, SystemClock};
 use verdict::gate::{Event, Gate, GateConfig, ModelOutput};
 use verdict::model::ModelId;
 use verdict::projection::LabelProjector;
@@ -461,4 +461,104 @@ async fn one_shot_lag_text_does_not_call_one_sample_ok_and_says_why_a_group_is_e
         reason.contains("the group does not exist or never committed"),
         "{text}"
     );
+}
+
+/// Starts a one-step saga for every decision, so a lookup has a step to fail.
+struct PayoutProjector;
+
+impl verdict::projection::Projector for PayoutProjector {
+    fn project(
+        &self,
+        d: &verdict::model::Decision,
+        _current: Option<&verdict::model::ReadModelRow>,
+    ) -> verdict::projection::Projection {
+        verdict::projection::Projection {
+            state: Some(format!(
+                r#"{{"label":"{}"}}"#,
+                d.label.clone().unwrap_or_default()
+            )),
+            saga: Some(verdict::saga::SagaPlan {
+                saga_type: "payout".into(),
+                steps: vec![verdict::saga::StepPlan {
+                    name: "send-payout".into(),
+                    compensation: "cancel-payout".into(),
+                }],
+                deadline_us: 60_000_000,
+            }),
+            outbox: Vec::new(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn lookup_text_lists_hits_redelivery_read_model_and_step_errors() {
+    let (_dir, url) = common::fresh_sqlite();
+    let store = Store::connect_and_migrate(&url, 2).await.unwrap();
+    let gate = Gate::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        GateConfig::default(),
+        Arc::new(PayoutProjector),
+    );
+    let model = |_: &Event| async {
+        Ok(ModelOutput {
+            model: ModelId {
+                name: "claims-llm".into(),
+                version: "v2".into(),
+            },
+            raw_output: r#"{"label":"approve"}"#.into(),
+        })
+    };
+    // The original, then 12 redeliveries; the last one's payload differs.
+    for i in 0..13 {
+        let event = Event {
+            event_id: format!("evt-{i}"),
+            idempotency_key: "cust-5:claim-9:refund".into(),
+            entity_key: "claim-9".into(),
+            payload: if i == 12 {
+                "{\"amount\":2}"
+            } else {
+                "{\"amount\":1}"
+            }
+            .into(),
+            source: None,
+        };
+        gate.process(&event, model).await.unwrap();
+    }
+    let decision = store.lookup("evt-0").await.unwrap().unwrap();
+    let (saga, _) = store
+        .sagas_for_decision(&decision.decision_id)
+        .await
+        .unwrap()
+        .remove(0);
+    let failure = verdict::saga::StepResult::Failed("payout api said 503".into());
+    verdict::saga::record_step(&store, &saga, failure, SystemClock.now_us())
+        .await
+        .unwrap();
+    store.pool().close().await;
+
+    let out = verdict(&["lookup", "evt-12", "--db", &url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("evt-12 is a redelivery of evt-0\n"),
+        "{text}"
+    );
+    let hit_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("payload matched") || l.contains("MISMATCH"))
+        .collect();
+    assert_eq!(hit_lines.len(), 10, "{text}");
+    assert!(
+        hit_lines[0].contains("evt-12") && hit_lines[0].ends_with("MISMATCH"),
+        "{text}"
+    );
+    assert!(text.contains("  … 2 more\n"), "{text}");
+    assert!(text.contains("read model      version 1"), "{text}");
+    assert!(text.contains(r#""label": "approve""#), "{text}");
+    assert!(text.contains("last error: payout api said 503"), "{text}");
+
+    let original = verdict(&["lookup", "evt-0", "--db", &url]);
+    let text = String::from_utf8_lossy(&original.stdout);
+    assert!(!text.contains("is a redelivery"), "{text}");
 }
