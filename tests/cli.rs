@@ -562,3 +562,51 @@ async fn lookup_text_lists_hits_redelivery_read_model_and_step_errors() {
     let text = String::from_utf8_lossy(&original.stdout);
     assert!(!text.contains("is a redelivery"), "{text}");
 }
+
+#[tokio::test]
+async fn reading_commands_neither_create_a_missing_sqlite_file_nor_say_no_such_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.db");
+    let url = format!("sqlite://{}", path.display());
+    let stats = ["stats", "--db", url.as_str()];
+    let lookup = ["lookup", "evt-1", "--db", url.as_str()];
+    for args in [&stats[..], &lookup[..]] {
+        let out = verdict(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("no SQLite database at") && err.contains("verdict migrate"),
+            "{err}"
+        );
+        assert!(!path.exists(), "{args:?} created {path:?}");
+    }
+
+    // An empty database that exists but was never migrated.
+    let pg = common::fresh_pg().await;
+    let empty = dir.path().join("empty.db");
+    std::fs::File::create(&empty).unwrap();
+    let empty_url = format!("sqlite://{}", empty.display());
+    for url in [empty_url.as_str(), pg.url.as_str()] {
+        let out = verdict(&["stats", "--db", url]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains("has no verdict schema"), "{err}");
+        assert!(err.contains("run `verdict migrate --db"), "{err}");
+        assert!(!err.contains("no such table"), "{err}");
+    }
+    common::drop_pg(&pg).await;
+}
+
+#[test]
+fn migrate_into_a_missing_directory_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir");
+    let url = format!("sqlite://{}/verdict.db", missing.display());
+    let out = verdict(&["migrate", "--db", &url]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("does not exist") && err.contains("no-such-dir"),
+        "{err}"
+    );
+}

@@ -11,12 +11,24 @@ use verdict::text::printable;
 
 use super::{lookup_text, out};
 
-/// Connects to the configured database, naming it (password hidden) when that fails.
+/// Connects to the configured database, naming it (password hidden) when that fails. A
+/// missing SQLite file is created: this is `migrate`'s connection.
 async fn connect(settings: &Settings) -> anyhow::Result<Store> {
     let url = settings.require_db()?;
-    Store::connect(url, 2)
+    Store::connect_or_create(url, 2)
         .await
         .with_context(|| format!("cannot connect to {}", settings.display_db()))
+}
+
+/// Connects to a database that must already hold the verdict schema: a missing SQLite
+/// file or an unmigrated database is an error saying to run `verdict migrate`.
+async fn connect_existing(settings: &Settings) -> anyhow::Result<Store> {
+    let url = settings.require_db()?;
+    let store = Store::connect(url, 2)
+        .await
+        .with_context(|| format!("cannot connect to {}", settings.display_db()))?;
+    store.require_schema().await?;
+    Ok(store)
 }
 
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
@@ -54,7 +66,7 @@ pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Re
 }
 
 async fn lookup_inner(settings: &Settings, needle: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let store = connect(settings).await?;
+    let store = connect_existing(settings).await?;
     let Some(decision) = store.lookup(needle).await? else {
         if json {
             print_json(&serde_json::json!({ "found": false, "query": needle }))?;
@@ -84,7 +96,7 @@ pub async fn stats(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> 
 }
 
 async fn stats_inner(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> {
-    let store = connect(settings).await?;
+    let store = connect_existing(settings).await?;
     let stats = store.stats(SystemClock.now_us()).await?;
     if json {
         print_json(&stats)?;
