@@ -610,3 +610,31 @@ fn migrate_into_a_missing_directory_says_so() {
         "{err}"
     );
 }
+
+#[test]
+fn demo_refuses_zero_events() {
+    let out = verdict(&["demo", "--no-ui", "--events", "0"]);
+    assert_eq!(out.status.code(), Some(2), "clap's usage error");
+    let err = stderr(&out);
+    assert!(err.contains("--events") && err.contains("0"), "{err}");
+}
+
+#[test]
+fn config_with_two_database_urls_and_a_zero_refresh_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("verdict.toml");
+    for (text, said) in [
+        (
+            "[database]\nurl = \"sqlite://a.db\"\nurl_file = \"/run/db\"\n",
+            "database.url and database.url_file are both set",
+        ),
+        ("[console]\nrefresh_ms = 0\n", "the minimum is 100"),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let out = verdict(&["stats", "--config", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains(said), "{err}");
+        assert_eq!(err.matches("config:").count(), 1, "one prefix: {err}");
+    }
+}
