@@ -23,6 +23,7 @@
 mod agent;
 pub mod claims;
 mod cluster;
+mod failures;
 pub mod model;
 mod producer;
 mod progress;
