@@ -638,3 +638,65 @@ fn config_with_two_database_urls_and_a_zero_refresh_is_refused() {
         assert_eq!(err.matches("config:").count(), 1, "one prefix: {err}");
     }
 }
+
+#[test]
+fn lag_watch_text_says_why_under_a_stopped_partition() {
+    use std::io::BufRead;
+    let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
+    cluster.create_topic("orders", 1, 1).unwrap();
+    let brokers = cluster.bootstrap_servers();
+    let config = |group: Option<&str>| {
+        let mut c = rdkafka::ClientConfig::new();
+        c.set("bootstrap.servers", &brokers);
+        if let Some(group) = group {
+            c.set("group.id", group);
+        }
+        c
+    };
+    let producer: rdkafka::producer::BaseProducer = config(None).create().unwrap();
+    for _ in 0..5 {
+        let record = rdkafka::producer::BaseRecord::<(), str>::to("orders").payload("claim");
+        producer.send(record).map_err(|(e, _)| e).unwrap();
+    }
+    rdkafka::producer::Producer::flush(&producer, std::time::Duration::from_secs(10)).unwrap();
+    // A commit at 1 that never moves: behind by 4, and no member is known to own it.
+    let committer: rdkafka::consumer::BaseConsumer = config(Some("billing")).create().unwrap();
+    let mut offsets = rdkafka::TopicPartitionList::new();
+    offsets
+        .add_partition_offset("orders", 0, rdkafka::Offset::Offset(1))
+        .unwrap();
+    rdkafka::consumer::Consumer::commit(&committer, &offsets, rdkafka::consumer::CommitMode::Sync)
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("verdict.toml");
+    std::fs::write(&path, "[kafka]\nrefresh_interval_ms = 100\n").unwrap();
+    let args = [
+        "lag",
+        "--watch",
+        "--group",
+        "billing",
+        "--brokers",
+        &brokers,
+    ];
+    let mut child = spawn_piped(&args, Some(&path));
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    // STOP needs three samples: it comes two refresh intervals in.
+    let row = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| l.starts_with("  STOP "))
+        .expect("a STOP row");
+    let reason = lines.next().expect("a reason line").unwrap();
+    drop(lines);
+    let (status, err) = exit_of(child);
+    assert_quiet_end(status, &err);
+
+    assert!(row.contains("orders"), "{row}");
+    assert!(
+        reason
+            .trim_start()
+            .starts_with("STOP: the committed offset stayed at 1"),
+        "{reason}"
+    );
+}
