@@ -3,33 +3,17 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod lag_support;
 
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 
+use lag_support::cli::*;
 use verdict::clock::{Clock, SystemClock};
 use verdict::gate::{Event, Gate, GateConfig, ModelOutput};
 use verdict::model::ModelId;
 use verdict::projection::LabelProjector;
 use verdict::store::Store;
-
-fn verdict(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .args(args)
-        .env_remove("VERDICT_DATABASE_URL")
-        .env_remove("VERDICT_CONFIG")
-        .env_remove("VERDICT_KAFKA_BROKERS")
-        .env(
-            "VERDICT_LOG_FILE",
-            std::env::temp_dir().join("verdict-cli-test.log"),
-        )
-        .output()
-        .expect("run verdict")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn stdout_json(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "failed: {}", stderr(out));
@@ -304,49 +288,6 @@ async fn lookup_text_shows_escape_sequences_escaped() {
     assert_eq!(json["decision"]["label"], "\x1b[2Jwiped");
 }
 
-/// Spawns verdict with stdout piped; the caller decides when the reading end goes away.
-fn spawn_piped(args: &[&str], config: Option<&std::path::Path>) -> std::process::Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_verdict"));
-    command
-        .args(args)
-        .env_remove("VERDICT_DATABASE_URL")
-        .env_remove("VERDICT_KAFKA_BROKERS")
-        .env_remove("VERDICT_CONFIG")
-        .env(
-            "VERDICT_LOG_FILE",
-            std::env::temp_dir().join("verdict-cli-test.log"),
-        )
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    if let Some(config) = config {
-        command.env("VERDICT_CONFIG", config);
-    }
-    command.spawn().expect("spawn verdict")
-}
-
-/// Waits for `child` with a bounded deadline; kills it and fails when it does not exit.
-fn exit_of(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-            return (status, err);
-        }
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("verdict did not exit after its stdout was closed");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
-
-fn assert_quiet_end(status: std::process::ExitStatus, err: &str) {
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(!err.contains("Broken pipe"), "{err}");
-    assert_eq!(status.code(), Some(0), "{err}");
-}
-
 #[tokio::test]
 async fn a_reader_that_closes_stdout_early_ends_stats_and_lookup_quietly() {
     let (_dir, url) = common::fresh_sqlite();
@@ -363,104 +304,6 @@ async fn a_reader_that_closes_stdout_early_ends_stats_and_lookup_quietly() {
         let (status, err) = exit_of(child);
         assert_quiet_end(status, &err);
     }
-}
-
-#[test]
-fn lag_watch_ends_quietly_when_its_reader_stops_after_two_lines() {
-    use std::io::BufRead;
-    let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
-    cluster.create_topic("orders", 1, 1).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("verdict.toml");
-    std::fs::write(&config, "[kafka]\nrefresh_interval_ms = 200\n").unwrap();
-    let brokers = cluster.bootstrap_servers();
-    let args = [
-        "lag",
-        "--watch",
-        "--group",
-        "billing",
-        "--brokers",
-        &brokers,
-    ];
-
-    let mut child = spawn_piped(&args, Some(&config));
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    for _ in 0..2 {
-        lines.next().expect("a line").expect("readable");
-    }
-    drop(lines);
-
-    let (status, err) = exit_of(child);
-    assert_quiet_end(status, &err);
-}
-
-#[test]
-fn lag_names_a_malformed_broker_entry_before_connecting() {
-    let out = verdict(&["lag", "--group", "g", "--brokers", "kafka-1:9092,kafka-2"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains("'kafka-2'") && err.contains("HOST:PORT"),
-        "{err}"
-    );
-}
-
-#[test]
-fn lag_against_a_refusing_broker_says_connection_refused() {
-    let out = verdict(&["lag", "--group", "g", "--brokers", "127.0.0.1:1"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert!(err.contains("Connection refused"), "{err}");
-}
-
-#[test]
-fn lag_watch_without_a_broker_does_not_ask_for_groups_it_was_given() {
-    use std::io::BufRead;
-    let args = ["lag", "--watch", "--group", "g", "--brokers", "127.0.0.1:1"];
-    let mut child = spawn_piped(&args, None);
-    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let first: Vec<String> = lines.take(2).map(|l| l.unwrap()).collect();
-    let (status, err) = exit_of(child);
-    assert_quiet_end(status, &err);
-
-    let text = first.join("\n");
-    assert!(text.contains("no rows yet"), "{text}");
-    assert!(!text.contains("name some with --group"), "{text}");
-}
-
-#[tokio::test]
-async fn one_shot_lag_text_does_not_call_one_sample_ok_and_says_why_a_group_is_err() {
-    let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
-    cluster.create_topic("orders", 1, 1).unwrap();
-    let brokers = cluster.bootstrap_servers();
-    let committer: rdkafka::consumer::BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", &brokers)
-        .set("group.id", "billing")
-        .create()
-        .unwrap();
-    let mut offsets = rdkafka::TopicPartitionList::new();
-    offsets
-        .add_partition_offset("orders", 0, rdkafka::Offset::Offset(0))
-        .unwrap();
-    rdkafka::consumer::Consumer::commit(&committer, &offsets, rdkafka::consumer::CommitMode::Sync)
-        .unwrap();
-
-    let args = ["lag", "--group", "billing", "--group", "bliling"];
-    let out = verdict(&[&args[..], &["--brokers", &brokers]].concat());
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = String::from_utf8_lossy(&out.stdout);
-
-    let row = text.lines().find(|l| l.contains("orders")).expect("a row");
-    assert!(row.trim_start().starts_with("- "), "{text}");
-    assert!(!text.lines().any(|l| l.starts_with("OK")), "{text}");
-    let ghost = text.lines().position(|l| l.starts_with("ERR    bliling"));
-    let reason = ghost
-        .and_then(|i| text.lines().nth(i + 1))
-        .unwrap_or_default();
-    assert!(
-        reason.contains("the group does not exist or never committed"),
-        "{text}"
-    );
 }
 
 /// Starts a one-step saga for every decision, so a lookup has a step to fail.
@@ -637,66 +480,4 @@ fn config_with_two_database_urls_and_a_zero_refresh_is_refused() {
         assert!(err.contains(said), "{err}");
         assert_eq!(err.matches("config:").count(), 1, "one prefix: {err}");
     }
-}
-
-#[test]
-fn lag_watch_text_says_why_under_a_stopped_partition() {
-    use std::io::BufRead;
-    let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
-    cluster.create_topic("orders", 1, 1).unwrap();
-    let brokers = cluster.bootstrap_servers();
-    let config = |group: Option<&str>| {
-        let mut c = rdkafka::ClientConfig::new();
-        c.set("bootstrap.servers", &brokers);
-        if let Some(group) = group {
-            c.set("group.id", group);
-        }
-        c
-    };
-    let producer: rdkafka::producer::BaseProducer = config(None).create().unwrap();
-    for _ in 0..5 {
-        let record = rdkafka::producer::BaseRecord::<(), str>::to("orders").payload("claim");
-        producer.send(record).map_err(|(e, _)| e).unwrap();
-    }
-    rdkafka::producer::Producer::flush(&producer, std::time::Duration::from_secs(10)).unwrap();
-    // A commit at 1 that never moves: behind by 4, and no member is known to own it.
-    let committer: rdkafka::consumer::BaseConsumer = config(Some("billing")).create().unwrap();
-    let mut offsets = rdkafka::TopicPartitionList::new();
-    offsets
-        .add_partition_offset("orders", 0, rdkafka::Offset::Offset(1))
-        .unwrap();
-    rdkafka::consumer::Consumer::commit(&committer, &offsets, rdkafka::consumer::CommitMode::Sync)
-        .unwrap();
-
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("verdict.toml");
-    std::fs::write(&path, "[kafka]\nrefresh_interval_ms = 100\n").unwrap();
-    let args = [
-        "lag",
-        "--watch",
-        "--group",
-        "billing",
-        "--brokers",
-        &brokers,
-    ];
-    let mut child = spawn_piped(&args, Some(&path));
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    // STOP needs three samples: it comes two refresh intervals in.
-    let row = lines
-        .by_ref()
-        .map(|l| l.unwrap())
-        .find(|l| l.starts_with("  STOP "))
-        .expect("a STOP row");
-    let reason = lines.next().expect("a reason line").unwrap();
-    drop(lines);
-    let (status, err) = exit_of(child);
-    assert_quiet_end(status, &err);
-
-    assert!(row.contains("orders"), "{row}");
-    assert!(
-        reason
-            .trim_start()
-            .starts_with("STOP: the committed offset stayed at 1"),
-        "{reason}"
-    );
 }
