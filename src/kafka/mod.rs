@@ -121,7 +121,8 @@ impl LagConfig {
             .set("socket.timeout.ms", timeout_ms.max("10".into()))
             .set("allow.auto.create.topics", "false")
             .set("log_level", "3")
-            // rdkafka otherwise takes the `log` crate's level, which nothing here sets.
+            // Pinned: rdkafka would otherwise follow the `log` crate's level. Only the
+            // collector's clients serve these lines (see `TransportErrors`).
             .set_log_level(RDKafkaLogLevel::Error);
         config
     }

@@ -56,3 +56,27 @@ impl ClientContext for TransportErrors {
 }
 
 impl ConsumerContext for TransportErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_last_connection_failure_without_the_thread_name() {
+        let errors = TransportErrors::default();
+        errors.log(RDKafkaLogLevel::Error, "CONFWARN", "unrelated");
+        assert_eq!(errors.last(), None);
+
+        let line = "[thrd:127.0.0.1:1/bootstrap]: 127.0.0.1:1/bootstrap: Connect to \
+                    ipv4#127.0.0.1:1 failed: Connection refused";
+        errors.clone().log(RDKafkaLogLevel::Error, "FAIL", line);
+        let last = errors.last().unwrap_or_default();
+        assert!(
+            last.starts_with("127.0.0.1:1/bootstrap: Connect to"),
+            "{last}"
+        );
+
+        errors.clear();
+        assert_eq!(errors.last(), None);
+    }
+}
