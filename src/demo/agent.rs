@@ -126,7 +126,8 @@ impl Agent {
         }
     }
 
-    /// Logs the state changes of a retried gate call: its first failure and its recovery,
+    /// Logs the state changes of a retried gate call: its first failure and its recovery (an
+    /// answer, even "another agent holds the key"),
     /// with the count of failed attempts between them.
     fn log_attempt(&self, failures: &mut FailureRun, outcome: &Result<Option<Handled>>, key: &str) {
         match outcome {
@@ -138,7 +139,7 @@ impl Agent {
             Ok(_) => {
                 if let Some(failed) = failures.succeeded() {
                     tracing::info!(agent = %self.name, key, failed,
-                        "gate call succeeded again after failed attempts");
+                        "gate calls answer again after failed attempts");
                 }
             }
         }
