@@ -126,9 +126,8 @@ impl Agent {
         }
     }
 
-    /// Logs the state changes of a retried gate call: its first failure and its recovery (an
-    /// answer, even "another agent holds the key"),
-    /// with the count of failed attempts between them.
+    /// Logs the state changes of a retried gate call: its first failure, and its recovery
+    /// (any answer, "another agent holds the key" included) with the failures in between.
     fn log_attempt(&self, failures: &mut FailureRun, outcome: &Result<Option<Handled>>, key: &str) {
         match outcome {
             Err(e) if failures.failed() => {
