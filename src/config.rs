@@ -163,21 +163,20 @@ impl Config {
     /// Parses and checks config text.
     pub fn parse(text: &str) -> std::result::Result<Self, String> {
         let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        if config.database.url.as_deref().is_some_and(url_has_password) {
+            let line = password_line(text).map_or_else(String::new, |n| format!("line {n}: "));
+            return Err(format!(
+                "{line}database.url holds a password; put the URL in the environment \
+                 (database.url_env) or a file (database.url_file) instead"
+            ));
+        }
         config.check()?;
         Ok(config)
     }
 
     /// Refuses settings that are well-formed but wrong, secrets in the file above all.
     fn check(&self) -> std::result::Result<(), String> {
-        if let Some(url) = &self.database.url {
-            if url_has_password(url) {
-                return Err(
-                    "database.url holds a password; put the URL in the environment \
-                            (database.url_env) or a file (database.url_file) instead"
-                        .into(),
-                );
-            }
-        }
+        self.database.check()?;
         for key in self.kafka.properties.keys() {
             if is_secret_property(key) {
                 return Err(format!(
@@ -192,6 +191,16 @@ impl Config {
         if self.dedup.lease_seconds == 0 {
             return Err("dedup.lease_seconds must be at least 1".into());
         }
+        at_least(
+            "kafka.refresh_interval_ms",
+            self.kafka.refresh_interval_ms,
+            MIN_REFRESH_MS,
+        )?;
+        at_least(
+            "console.refresh_ms",
+            self.console.refresh_ms,
+            MIN_REFRESH_MS,
+        )?;
         Ok(())
     }
 
@@ -223,6 +232,52 @@ impl Config {
             .or_else(|| std::env::var("LOGNAME").ok())
             .unwrap_or_else(|| "unknown".into())
     }
+}
+
+/// The shortest refresh interval of the console and the lag tailer: faster polling only
+/// loads the database and brokers.
+pub const MIN_REFRESH_MS: u64 = 100;
+
+fn at_least(setting: &str, value: u64, min: u64) -> std::result::Result<(), String> {
+    if value < min {
+        return Err(format!("{setting} is {value}; the minimum is {min}"));
+    }
+    Ok(())
+}
+
+impl DatabaseConfig {
+    /// One source of the URL: two would leave which one wins to the reader's guess.
+    fn check(&self) -> std::result::Result<(), String> {
+        let given: Vec<&str> = [
+            ("database.url", self.url.is_some()),
+            ("database.url_env", self.url_env.is_some()),
+            ("database.url_file", self.url_file.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect();
+        if given.len() > 1 {
+            let verb = if given.len() == 2 {
+                "are both set"
+            } else {
+                "are all set"
+            };
+            return Err(format!("{} {verb}; set only one", given.join(" and ")));
+        }
+        Ok(())
+    }
+}
+
+/// The 1-based line of the first `url = "..."` holding a password, for the error message.
+fn password_line(text: &str) -> Option<usize> {
+    let line = text.lines().position(|line| {
+        let line = line.trim_start();
+        line.starts_with("url")
+            && line
+                .split_once('=')
+                .is_some_and(|(_, v)| url_has_password(v))
+    })?;
+    Some(line + 1)
 }
 
 /// Reads a one-line secret file, trimming the trailing newline.
@@ -294,7 +349,33 @@ mod tests {
     fn password_in_database_url_is_refused() {
         let err = Config::parse("[database]\nurl = \"postgres://u:hunter2@db/v\"\n").unwrap_err();
         assert!(err.contains("url_env"), "{err}");
+        assert!(err.starts_with("line 2: "), "{err}");
         assert!(!err.contains("hunter2"));
+    }
+
+    #[test]
+    fn two_sources_of_the_database_url_are_refused_by_name() {
+        let err =
+            Config::parse("[database]\nurl = \"sqlite://a.db\"\nurl_env = \"DB\"\n").unwrap_err();
+        assert_eq!(
+            err,
+            "database.url and database.url_env are both set; set only one"
+        );
+        let err =
+            Config::parse("[database]\nurl_env = \"DB\"\nurl_file = \"/run/db\"\n").unwrap_err();
+        assert!(
+            err.contains("database.url_env and database.url_file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refresh_intervals_below_the_minimum_are_refused() {
+        let err = Config::parse("[console]\nrefresh_ms = 0\n").unwrap_err();
+        assert_eq!(err, "console.refresh_ms is 0; the minimum is 100");
+        let err = Config::parse("[kafka]\nrefresh_interval_ms = 99\n").unwrap_err();
+        assert_eq!(err, "kafka.refresh_interval_ms is 99; the minimum is 100");
+        assert!(Config::parse("[kafka]\nrefresh_interval_ms = 100\n").is_ok());
     }
 
     #[test]

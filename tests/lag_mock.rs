@@ -62,3 +62,33 @@ async fn dead_broker_keeps_rows_marked_stale_with_their_age() {
     assert_eq!(group.age_us(snapshot.taken_at_us), 7_000_000);
     assert_eq!(group.total_lag, 6);
 }
+
+#[tokio::test]
+async fn configured_group_that_never_committed_is_an_error_not_ok() {
+    let cluster = MockCluster::new(1).expect("mock cluster");
+    let brokers = cluster.bootstrap_servers();
+    cluster.create_topic("orders", 1, 1).expect("topic");
+    produce(&brokers, "orders", 0, 5).await;
+    commit(&brokers, "billing", &[("orders", 0, 5)]);
+
+    let (mut collector, _clock) = collector(&brokers, &["billing", "bliling"], false);
+    let snapshot = tokio::task::spawn_blocking(move || collector.refresh())
+        .await
+        .expect("join");
+
+    let typo = snapshot
+        .group("bliling")
+        .expect("the configured name is listed");
+    assert_eq!(typo.status, Status::Err);
+    assert!(typo.partitions.is_empty());
+    let reason = typo.reason.as_deref().expect("a group-level reason");
+    assert!(
+        reason.contains("no committed offsets and no members"),
+        "{reason}"
+    );
+    assert!(reason.contains("check the name"), "{reason}");
+    assert!(!typo.is_stale(), "read fine: it is not a stale row");
+
+    let real = snapshot.group("billing").expect("billing");
+    assert_eq!((real.status, real.reason.as_deref()), (Status::Ok, None));
+}

@@ -260,3 +260,30 @@ async fn case7_live_member_is_listed_and_ownership_is_not_guessed() {
     assert_eq!((p.committed, p.high_watermark, p.lag), (Some(4), 6, 2));
     assert_eq!((p.ownership, &p.owner), (Ownership::Unknown, &None));
 }
+
+#[tokio::test]
+async fn watched_group_that_does_not_exist_is_an_error_with_its_reason() {
+    let brokers = tansu();
+    let (topic, group) = (unique("claims"), unique("triage"));
+    create_topic(&brokers, &topic, 1).await;
+    produce(&brokers, &topic, 0, 3).await;
+    let missing = unique("does-not-exist");
+    let (collector, _clock) = collector(&brokers, &[&missing], true);
+    commit(&brokers, &group, &[(&topic, 0, 3)]);
+
+    let (_, snapshot) = refresh(collector).await;
+
+    let ghost = snapshot.group(&missing).expect("the named group is listed");
+    assert_eq!(ghost.status, Status::Err);
+    assert_eq!(ghost.total_lag, 0);
+    assert!(ghost.members.is_empty() && ghost.partitions.is_empty());
+    let reason = ghost.reason.as_deref().expect("a group-level reason");
+    assert!(
+        reason.contains("the group does not exist or never committed"),
+        "{reason}"
+    );
+    let real = snapshot
+        .group(&group)
+        .expect("the committed group is listed too");
+    assert_ne!(real.status, Status::Err, "{:?}", real.reason);
+}

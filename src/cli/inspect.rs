@@ -4,21 +4,35 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde::Serialize;
-use verdict::clock::{format_us, Clock, SystemClock};
+use verdict::clock::{Clock, SystemClock};
 use verdict::settings::Settings;
 use verdict::store::Store;
+use verdict::text::printable;
 
-/// Connects to the configured database, naming it (password hidden) when that fails.
+use super::{lookup_text, out};
+
+/// Connects to the configured database, naming it (password hidden) when that fails. A
+/// missing SQLite file is created: this is `migrate`'s connection.
 async fn connect(settings: &Settings) -> anyhow::Result<Store> {
     let url = settings.require_db()?;
-    Store::connect(url, 2)
+    Store::connect_or_create(url, 2)
         .await
         .with_context(|| format!("cannot connect to {}", settings.display_db()))
 }
 
+/// Connects to a database that must already hold the verdict schema: a missing SQLite
+/// file or an unmigrated database is an error saying to run `verdict migrate`.
+async fn connect_existing(settings: &Settings) -> anyhow::Result<Store> {
+    let url = settings.require_db()?;
+    let store = Store::connect(url, 2)
+        .await
+        .with_context(|| format!("cannot connect to {}", settings.display_db()))?;
+    store.require_schema().await?;
+    Ok(store)
+}
+
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    out::emit(&format!("{}\n", serde_json::to_string_pretty(value)?))
 }
 
 pub async fn migrate(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> {
@@ -48,12 +62,20 @@ pub async fn migrate(settings: &Settings, json: bool) -> anyhow::Result<ExitCode
 }
 
 pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let store = connect(settings).await?;
+    out::finish(lookup_inner(settings, needle, json).await)
+}
+
+async fn lookup_inner(settings: &Settings, needle: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let store = connect_existing(settings).await?;
     let Some(decision) = store.lookup(needle).await? else {
         if json {
             print_json(&serde_json::json!({ "found": false, "query": needle }))?;
         } else {
-            eprintln!("no decision for '{needle}' (searched idempotency keys, event ids, redelivered event ids and decision ids)");
+            eprintln!(
+                "no decision for '{}' (searched idempotency keys, event ids, redelivered event \
+                 ids and decision ids)",
+                printable(needle)
+            );
         }
         return Ok(ExitCode::from(3));
     };
@@ -63,68 +85,36 @@ pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Re
         .context("decision vanished while being read")?;
     if json {
         print_json(&context)?;
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        out::emit(&lookup_text::render(&context, needle))?;
     }
-    let d = &context.decision;
-    println!("decision        {}", d.decision_id);
-    println!("idempotency key {}", d.idempotency_key);
-    println!("event id        {}", d.event_id);
-    println!("entity          {}", d.entity_key);
-    if let Some(s) = &d.source {
-        println!("source          {}[{}]@{}", s.topic, s.partition, s.offset);
-    }
-    println!("model           {} {}", d.model.name, d.model.version);
-    println!("label           {}", d.label.as_deref().unwrap_or("-"));
-    println!(
-        "confidence      {}",
-        d.confidence.map_or("-".into(), |c| format!("{c:.3}"))
-    );
-    println!("decided at      {}", format_us(d.decided_at_us));
-    println!(
-        "duplicate hits  {}",
-        context.dedup_key.as_ref().map_or(0, |k| k.hit_count)
-    );
-    for (saga, steps) in &context.sagas {
-        println!(
-            "saga            {} {} ({})",
-            saga.saga_type,
-            saga.saga_id,
-            saga.state.as_str()
-        );
-        for s in steps {
-            println!(
-                "  {:>2}. {:<20} {}",
-                s.step_index + 1,
-                s.name,
-                s.status.as_str()
-            );
-        }
-    }
-    println!(
-        "output{}",
-        if d.output_is_json {
-            ""
-        } else {
-            " (raw, not JSON)"
-        }
-    );
-    println!("{}", verdict::ui_text::pretty_output(&d.raw_output));
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn stats(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> {
-    let store = connect(settings).await?;
+    out::finish(stats_inner(settings, json).await)
+}
+
+async fn stats_inner(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> {
+    let store = connect_existing(settings).await?;
     let stats = store.stats(SystemClock.now_us()).await?;
     if json {
         print_json(&stats)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("decisions            {}", stats.decisions);
-    println!("duplicate hits       {}", stats.duplicate_hits);
-    println!("mismatched payloads  {}", stats.mismatched_payloads);
-    println!("keys in progress     {}", stats.keys_in_progress);
-    println!("sagas in flight      {}", stats.sagas_in_flight);
-    println!("sagas stuck          {}", stats.sagas_stuck);
-    println!("sagas failed         {}", stats.sagas_failed);
+    let rows = [
+        ("decisions", stats.decisions),
+        ("duplicate hits", stats.duplicate_hits),
+        ("mismatched payloads", stats.mismatched_payloads),
+        ("keys in progress", stats.keys_in_progress),
+        ("sagas in flight", stats.sagas_in_flight),
+        ("sagas stuck", stats.sagas_stuck),
+        ("sagas failed", stats.sagas_failed),
+    ];
+    let text: String = rows
+        .iter()
+        .map(|(name, n)| format!("{name:<20} {n}\n"))
+        .collect();
+    out::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,15 +7,27 @@ use anyhow::Context;
 use verdict::clock::{format_us, SystemClock};
 use verdict::kafka::collector::Collector;
 use verdict::kafka::lag::{format_lag_time, GroupLag, LagSnapshot, PartitionLag};
-use verdict::kafka::status::{note_text, MIN_SAMPLES};
+use verdict::kafka::status::{note_text, Status, MIN_SAMPLES};
 use verdict::kafka::{tailer, LagConfig};
 use verdict::settings::Settings;
+use verdict::text::printable;
+
+use super::out;
 
 /// Exit code when the cluster could not be read.
 const UNREACHABLE: u8 = 2;
 
 /// Runs `verdict lag`. `groups`, when given, replaces the configured and listed groups.
 pub async fn run(
+    settings: &Settings,
+    groups: Vec<String>,
+    json: bool,
+    watch: bool,
+) -> anyhow::Result<ExitCode> {
+    out::finish(run_inner(settings, groups, json, watch).await)
+}
+
+async fn run_inner(
     settings: &Settings,
     groups: Vec<String>,
     json: bool,
@@ -34,74 +46,107 @@ pub async fn run(
         .await
         .context("lag refresh")?;
     if let Some(error) = &snapshot.error {
-        eprintln!("verdict: {error}");
+        eprintln!("verdict: {}", printable(error));
         return Ok(ExitCode::from(UNREACHABLE));
     }
-    print_snapshot(&snapshot, json)?;
+    let mut text = snapshot_text(&snapshot, json, Samples::One)?;
     if !json {
-        println!("(statuses need {MIN_SAMPLES} samples; `verdict lag --watch` judges over time)");
+        text.push_str(&format!(
+            "(one sample: \"-\" means read without error; statuses need {MIN_SAMPLES} samples, \
+             `verdict lag --watch` judges over time)\n"
+        ));
     }
+    out::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints every new snapshot until Ctrl-C.
+/// Prints every new snapshot until Ctrl-C or until stdout's reader goes away.
 async fn watch_lag(config: LagConfig, json: bool) -> anyhow::Result<ExitCode> {
     let (handle, mut rx) = tailer::spawn(config, Arc::new(SystemClock))?;
-    loop {
+    let outcome = loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = tokio::signal::ctrl_c() => break Ok(()),
             changed = rx.changed() => {
                 if changed.is_err() {
-                    break;
+                    break Ok(());
                 }
                 let snapshot = rx.borrow_and_update().clone();
                 if let Some(error) = &snapshot.error {
-                    eprintln!("verdict: {error} (showing the last rows read)");
+                    eprintln!("verdict: {} (showing the last rows read)", printable(error));
                 }
-                print_snapshot(&snapshot, json)?;
+                let text = snapshot_text(&snapshot, json, Samples::Many);
+                if let Err(e) = text.and_then(|t| out::emit(&t)) {
+                    break Err(e);
+                }
             }
         }
-    }
+    };
+
+    // Stop the tailer whatever ended the loop; a closed stdout is then a quiet success.
     handle.shutdown().await;
-    Ok(ExitCode::SUCCESS)
+    outcome.map(|()| ExitCode::SUCCESS)
 }
 
-fn print_snapshot(snapshot: &LagSnapshot, json: bool) -> anyhow::Result<()> {
+/// How many samples the statuses were judged on. One is too few to judge anything but an
+/// error, so a one-shot run shows "-" where a status would say OK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Samples {
+    One,
+    Many,
+}
+
+fn label(status: Status, samples: Samples) -> &'static str {
+    match (status, samples) {
+        (Status::Ok, Samples::One) => "-",
+        _ => status.as_str(),
+    }
+}
+
+/// One snapshot as text (a table per group) or as one line of JSON.
+fn snapshot_text(snapshot: &LagSnapshot, json: bool, samples: Samples) -> anyhow::Result<String> {
     if json {
-        println!("{}", serde_json::to_string(snapshot)?);
-        return Ok(());
+        return Ok(format!("{}\n", serde_json::to_string(snapshot)?));
     }
-    println!("lag at {}", format_us(snapshot.taken_at_us));
+    let mut text = format!("lag at {}\n", format_us(snapshot.taken_at_us));
     for notice in &snapshot.notices {
-        println!("note: {notice}");
+        text.push_str(&format!("note: {}\n", printable(notice)));
     }
-    if snapshot.groups.is_empty() {
-        println!("no consumer groups to watch (name some with --group or [kafka] groups)");
+    if snapshot.groups.is_empty() && snapshot.error.is_some() {
+        text.push_str("no rows yet: the cluster has not been read successfully\n");
+    } else if snapshot.groups.is_empty() {
+        text.push_str("no consumer groups to watch (name some with --group or [kafka] groups)\n");
     }
     for group in &snapshot.groups {
-        print_group(group, snapshot.taken_at_us);
+        group_text(&mut text, group, snapshot.taken_at_us, samples);
     }
-    Ok(())
+    Ok(text)
 }
 
-fn print_group(group: &GroupLag, now_us: i64) {
+fn group_text(text: &mut String, group: &GroupLag, now_us: i64, samples: Samples) {
     let stale = match &group.error {
         Some(e) => format!(
-            "  STALE {} old: {e}",
-            verdict::kafka::lag::format_duration(group.age_us(now_us))
+            "  STALE {} old: {}",
+            verdict::kafka::lag::format_duration(group.age_us(now_us)),
+            printable(e)
         ),
         None => String::new(),
     };
-    println!(
-        "\n{:<6} {}  state {}  lag {}  members {}{stale}",
-        group.status.as_str(),
-        group.name,
-        group.state,
+    text.push_str(&format!(
+        "\n{:<6} {}  state {}  lag {}  members {}{stale}\n",
+        label(group.status, samples),
+        printable(&group.name),
+        printable(&group.state),
         group.total_lag,
         group.members.len()
-    );
-    println!(
-        "  {:<6} {:<24} {:>4} {:>12} {:>12} {:>12} {:>12} {:>10} {:>8}  notes",
+    ));
+    if let Some(reason) = &group.reason {
+        text.push_str(&format!("  {}\n", printable(reason)));
+    }
+    if group.partitions.is_empty() {
+        return;
+    }
+    text.push_str(&format!(
+        "  {:<6} {:<24} {:>4} {:>12} {:>12} {:>12} {:>12} {:>10} {:>8}  notes\n",
         "status",
         "topic",
         "part",
@@ -111,24 +156,33 @@ fn print_group(group: &GroupLag, now_us: i64) {
         "last stable",
         "lag",
         "time"
-    );
+    ));
     for p in &group.partitions {
-        println!("{}", partition_line(p));
+        text.push_str(&partition_line(p, samples));
+        text.push('\n');
+        // OK rows need no explanation; every other status says why under its row.
+        if p.status != Status::Ok {
+            text.push_str(&format!("         {}\n", printable(&p.reason)));
+        }
     }
 }
 
-fn partition_line(p: &PartitionLag) -> String {
+fn partition_line(p: &PartitionLag, samples: Samples) -> String {
     let mut notes: Vec<String> = p.notes.iter().map(note_text).collect();
     if p.ownership == verdict::kafka::status::Ownership::Unowned {
         notes.push("no member owns it".into());
     }
     if let Some(owner) = &p.owner {
-        notes.push(format!("owner {}@{}", owner.client_id, owner.host));
+        notes.push(format!(
+            "owner {}@{}",
+            printable(&owner.client_id),
+            printable(&owner.host)
+        ));
     }
     format!(
         "  {:<6} {:<24} {:>4} {:>12} {:>12} {:>12} {:>12} {:>10} {:>8}  {}",
-        p.status.as_str(),
-        p.topic,
+        label(p.status, samples),
+        printable(&p.topic),
         p.partition,
         p.committed_text(),
         p.log_start,

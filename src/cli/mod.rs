@@ -4,6 +4,8 @@ mod demo;
 mod inspect;
 mod lag;
 pub mod logging;
+mod lookup_text;
+mod out;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

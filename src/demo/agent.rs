@@ -19,6 +19,8 @@ use crate::error::{Error, Result};
 use crate::gate::{Event, Gate, Outcome};
 use crate::model::SourcePosition;
 
+use super::failures::FailureRun;
+
 /// How long an agent waits before retrying a key another agent holds, or a failed gate call.
 const RETRY_AFTER: Duration = Duration::from_millis(50);
 
@@ -108,22 +110,36 @@ impl Agent {
                 return true;
             }
         };
+        let mut failures = FailureRun::default();
         loop {
-            match self.pass(&event).await {
-                Ok(Some(handled)) => {
-                    self.commit(message);
-                    self.counters.processed(handled, partition, offset);
-                    return true;
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    tracing::warn!(agent = %self.name, key = %event.idempotency_key, error = %e,
-                        "gate call failed; retrying");
-                }
+            let outcome = self.pass(&event).await;
+            self.log_attempt(&mut failures, &outcome, &event.idempotency_key);
+            if let Ok(Some(handled)) = outcome {
+                self.commit(message);
+                self.counters.processed(handled, partition, offset);
+                return true;
             }
             self.counters.retried();
             if pause(shutdown).await {
                 return false;
+            }
+        }
+    }
+
+    /// Logs the state changes of a retried gate call: its first failure, and its recovery
+    /// (any answer, "another agent holds the key" included) with the failures in between.
+    fn log_attempt(&self, failures: &mut FailureRun, outcome: &Result<Option<Handled>>, key: &str) {
+        match outcome {
+            Err(e) if failures.failed() => {
+                tracing::warn!(agent = %self.name, key, error = %e,
+                    "gate call failed; retrying until it succeeds");
+            }
+            Err(_) => {}
+            Ok(_) => {
+                if let Some(failed) = failures.succeeded() {
+                    tracing::info!(agent = %self.name, key, failed,
+                        "gate calls answer again after failed attempts");
+                }
             }
         }
     }

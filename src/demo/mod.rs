@@ -23,6 +23,7 @@
 mod agent;
 pub mod claims;
 mod cluster;
+mod failures;
 pub mod model;
 mod producer;
 mod progress;
@@ -54,11 +55,11 @@ pub struct DemoArgs {
     pub rate: f64,
 
     /// Stop after this many seconds.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub duration: Option<u64>,
 
     /// Stop producing after this many events; the demo ends once the agents have handled them.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub events: Option<u64>,
 
     /// Agents in the consumer group (the last one runs model v2).

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
 use super::claims::SAGA_STEPS;
+use super::failures::FailureRun;
 use super::progress::Counters;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -48,13 +49,22 @@ impl SagaWorker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut ticks = tokio::time::interval(self.interval);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut failures = FailureRun::default();
         loop {
             tokio::select! {
                 _ = ticks.tick() => {}
                 _ = shutdown.changed() => break,
             }
-            if let Err(e) = self.tick().await {
-                tracing::warn!(error = %e, "saga worker tick failed");
+            match self.tick().await {
+                Err(e) if failures.failed() => {
+                    tracing::warn!(error = %e, "saga worker tick failed; retrying every tick");
+                }
+                Err(_) => {}
+                Ok(()) => {
+                    if let Some(failed) = failures.succeeded() {
+                        tracing::info!(failed, "saga worker ticks succeed again");
+                    }
+                }
             }
         }
         tracing::info!("saga worker stopped");

@@ -31,6 +31,7 @@ use crate::kafka::commits::{CommitReader, GroupCommits};
 use crate::kafka::lag::{LagSnapshot, SharedSnapshot};
 use crate::kafka::probe::Probe;
 use crate::kafka::rows::{self, History, Reading};
+use crate::kafka::transport::TransportErrors;
 use crate::kafka::{marks, LagConfig};
 
 /// A topic-partition.
@@ -61,9 +62,11 @@ pub struct Collector {
     config: LagConfig,
     clock: Arc<dyn Clock>,
     /// read_uncommitted, no group: metadata, group list, log start and high watermark.
-    meta: BaseConsumer,
+    meta: BaseConsumer<TransportErrors>,
     /// read_committed, no group: the last stable offset.
-    stable: BaseConsumer,
+    stable: BaseConsumer<TransportErrors>,
+    /// The last connection failure either of them saw, for the refresh's error.
+    transport: TransportErrors,
     commits: CommitReader,
     history: History,
     last: SharedSnapshot,
@@ -73,19 +76,21 @@ pub struct Collector {
 impl Collector {
     /// Creates the clients; nothing talks to a broker until the first refresh.
     pub fn new(config: LagConfig, clock: Arc<dyn Clock>) -> Result<Self> {
+        let transport = TransportErrors::default();
         let meta = config
             .client_config()
             .set("isolation.level", "read_uncommitted")
-            .create()?;
+            .create_with_context(transport.clone())?;
         let stable = config
             .client_config()
             .set("isolation.level", "read_committed")
-            .create()?;
+            .create_with_context(transport.clone())?;
         Ok(Self {
             history: History::new(Probe::new(&config)?),
             commits: CommitReader::new(&config),
             meta,
             stable,
+            transport,
             config,
             clock,
             last: SharedSnapshot::default(),
@@ -110,18 +115,43 @@ impl Collector {
         let topics = self.fetch_topics();
         self.stats.metadata = started.elapsed();
         let snapshot = match topics {
-            Ok(topics) => self.refresh_with(&topics),
-            Err(e) => self.stale_snapshot(format!(
-                "cannot read metadata from {} within {} ms: {e}",
-                self.config.brokers,
-                self.config.request_timeout.as_millis()
-            )),
+            Ok(topics) => {
+                self.transport.clear();
+                self.refresh_with(&topics)
+            }
+            Err(e) => self.stale_snapshot(self.metadata_failure(&e)),
         };
         self.stats.group_clients = self.commits.open_clients();
         self.stats.windows = self.history.len();
         log_changes(&self.last, &snapshot);
         self.last = Arc::new(snapshot);
         self.last.clone()
+    }
+
+    /// Why metadata could not be read, with librdkafka's cause when it gave one.
+    fn metadata_failure(&self, e: &KafkaError) -> String {
+        self.serve_logs();
+        let mut message = format!(
+            "cannot read metadata from {} within {} ms: {e}",
+            self.config.brokers,
+            self.config.request_timeout.as_millis()
+        );
+        if let Some(cause) = self.transport.last() {
+            message.push_str(&format!("; cause: {cause}"));
+        }
+        message
+    }
+
+    /// rdkafka queues librdkafka's log lines on the client's main queue; polling serves
+    /// them to [`TransportErrors`]. Bounded: a queue refilled as fast as it drains ends too.
+    fn serve_logs(&self) {
+        for client in [&self.meta, &self.stable] {
+            for _ in 0..256 {
+                if client.poll(Duration::ZERO).is_none() {
+                    break;
+                }
+            }
+        }
     }
 
     fn refresh_with(&mut self, topics: &Topics) -> LagSnapshot {

@@ -47,8 +47,12 @@ pub struct GroupLag {
     /// The broker's word for the group state (`Stable`, `Empty`, `PreparingRebalance`, ...),
     /// or `Unknown` when the broker does not describe groups.
     pub state: String,
-    /// The worst status of its partitions (ERR when the group could not be read).
+    /// The worst status of its partitions (ERR when the group could not be read, or when it
+    /// has neither a committed offset nor a member).
     pub status: Status,
+    /// Why the group as a whole has its status, when no partition says it (a group that
+    /// never committed, say); `None` when the worst partition's reason is the answer.
+    pub reason: Option<String>,
     /// Sum of the partitions' lag.
     pub total_lag: u64,
     /// Members as the broker described them; empty when unknown or Empty.

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -22,9 +22,9 @@ pub struct Marks {
 /// Reads the marks of every `wanted` partition. `meta` reads read_uncommitted (log start,
 /// high watermark), `stable` read_committed (last stable offset). A partition the broker
 /// answered with an error is left out; its rows say so.
-pub fn read(
-    meta: &BaseConsumer,
-    stable: &BaseConsumer,
+pub fn read<C: ConsumerContext>(
+    meta: &BaseConsumer<C>,
+    stable: &BaseConsumer<C>,
     wanted: &BTreeSet<Tp>,
     timeout: Duration,
 ) -> Result<HashMap<Tp, Marks>, KafkaError> {
@@ -61,8 +61,8 @@ pub fn read(
     Ok(marks)
 }
 
-fn list_offsets(
-    client: &BaseConsumer,
+fn list_offsets<C: ConsumerContext>(
+    client: &BaseConsumer<C>,
     wanted: &BTreeSet<Tp>,
     offset: Offset,
     timeout: Duration,

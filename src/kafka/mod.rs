@@ -19,10 +19,12 @@ mod probe;
 mod rows;
 pub mod status;
 pub mod tailer;
+mod transport;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::ClientConfig;
 
 use crate::error::{Error, Result};
@@ -74,6 +76,7 @@ impl LagConfig {
                     .into(),
             )
         })?;
+        validate_brokers(&brokers)?;
         Ok(Self {
             brokers,
             properties: kafka.client_properties()?,
@@ -117,7 +120,10 @@ impl LagConfig {
             .set("enable.auto.offset.store", "false")
             .set("socket.timeout.ms", timeout_ms.max("10".into()))
             .set("allow.auto.create.topics", "false")
-            .set("log_level", "3");
+            .set("log_level", "3")
+            // Pinned: rdkafka would otherwise follow the `log` crate's level. Only the
+            // collector's clients serve these lines (see `TransportErrors`).
+            .set_log_level(RDKafkaLogLevel::Error);
         config
     }
 
@@ -134,5 +140,56 @@ impl LagConfig {
             .set("topic.metadata.refresh.interval.ms", "-1")
             .set("enable.partition.eof", "false");
         config
+    }
+}
+
+/// Checks a bootstrap list is `HOST:PORT[,HOST:PORT...]` before any client is made:
+/// librdkafka would accept a malformed one and only ever report a transport failure.
+pub fn validate_brokers(brokers: &str) -> Result<()> {
+    let bad = |entry: &str, why: &str| {
+        Err(Error::Config(format!(
+            "bad Kafka broker '{entry}' in '{brokers}': {why} (expected HOST:PORT[,HOST:PORT...])"
+        )))
+    };
+    if brokers.trim().is_empty() {
+        return bad("", "the list is empty");
+    }
+    for entry in brokers.split(',').map(str::trim) {
+        // A scheme is allowed by librdkafka only as PLAINTEXT:// and friends; keep it simple.
+        let address = entry.split_once("://").map_or(entry, |(_, rest)| rest);
+        let Some((host, port)) = address.rsplit_once(':') else {
+            return bad(entry, "no port");
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c == '/') {
+            return bad(entry, "no host name");
+        }
+        if !port.parse::<u16>().is_ok_and(|p| p > 0) {
+            return bad(entry, "the port is not a number from 1 to 65535");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_brokers;
+
+    #[test]
+    fn broker_lists_are_host_port_pairs() {
+        for good in ["127.0.0.1:9092", "kafka-1:9092, kafka-2:9093", "[::1]:9092"] {
+            assert!(validate_brokers(good).is_ok(), "{good}");
+        }
+        for (bad, named) in [
+            ("localhost", "'localhost'"),
+            ("kafka:9092,kafka2", "'kafka2'"),
+            ("kafka:port", "'kafka:port'"),
+            (":9092", "':9092'"),
+            ("kafka:0", "'kafka:0'"),
+            ("", "empty"),
+        ] {
+            let err = validate_brokers(bad).expect_err(bad).to_string();
+            assert!(err.contains(named), "{bad}: {err}");
+        }
     }
 }

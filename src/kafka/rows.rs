@@ -86,14 +86,19 @@ impl History {
             partitions.push(row);
         }
         partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        let members: Vec<Member> = info.flatten().map_or_else(Vec::new, |d| {
+            d.members.iter().map(|m| m.0.clone()).collect()
+        });
+        let any_commit = commits.values().any(Option::is_some);
+        let statuses = partitions.iter().map(|p| p.status);
+        let (status, reason) = status::judge_group(statuses, any_commit, members.len());
         GroupLag {
             name: name.to_owned(),
             state: group_state(info),
-            status: status::worst(partitions.iter().map(|p| p.status)),
+            status,
+            reason,
             total_lag: partitions.iter().map(|p| p.lag).sum(),
-            members: info.flatten().map_or_else(Vec::new, |d| {
-                d.members.iter().map(|m| m.0.clone()).collect()
-            }),
+            members,
             partitions,
             sampled_at_us: reading.now,
             error: None,
@@ -108,6 +113,7 @@ impl History {
             name: name.to_owned(),
             state: "Unknown".into(),
             status: Status::Err,
+            reason: None,
             total_lag: 0,
             members: Vec::new(),
             partitions: Vec::new(),

@@ -338,6 +338,27 @@ pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Status {
     statuses.into_iter().max().unwrap_or(Status::Ok)
 }
 
+/// Why a group that never committed anywhere and has no member is ERR.
+pub const NEVER_COMMITTED: &str = "ERR: no committed offsets and no members: the group does \
+     not exist or never committed (check the name).";
+
+/// Judges a group: the worst of its partitions' statuses, except that a group with no
+/// committed offset on any partition and no live member is ERR, with the reason. Lag
+/// counted from the log start of a group nobody runs would otherwise read as OK.
+///
+/// Where the broker does not describe groups (the mock cluster), members are unknown and
+/// count as none: a group that has members but has not committed yet shows ERR there too.
+pub fn judge_group(
+    statuses: impl IntoIterator<Item = Status>,
+    any_commit: bool,
+    members: usize,
+) -> (Status, Option<String>) {
+    if !any_commit && members == 0 {
+        return (Status::Err, Some(NEVER_COMMITTED.to_owned()));
+    }
+    (worst(statuses), None)
+}
+
 /// One sentence saying why a partition has its status; the console's detail pane shows it.
 pub fn explain(eval: &Evaluation, ctx: &Context<'_>, latest: Option<&Sample>) -> String {
     let Some(s) = latest else {

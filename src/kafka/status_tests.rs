@@ -210,3 +210,14 @@ fn group_takes_its_worst_partition() {
     );
     assert_eq!(worst([]), Status::Ok);
 }
+
+#[test]
+fn group_without_commits_or_members_is_an_error_with_its_reason() {
+    let (status, reason) = judge_group([], false, 0);
+    assert_eq!(status, Status::Err);
+    assert_eq!(reason.as_deref(), Some(NEVER_COMMITTED));
+
+    // A member, or one commit anywhere, and the partitions decide.
+    assert_eq!(judge_group([Status::Ok], false, 1), (Status::Ok, None));
+    assert_eq!(judge_group([Status::Warn], true, 0), (Status::Warn, None));
+}

@@ -69,14 +69,28 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects to `url`, creating a SQLite file if it does not exist.
+    /// Connects to an existing database. A SQLite file that does not exist is an error
+    /// saying how to create it, never a new empty file.
     ///
     /// Fails within a few seconds when the database is unreachable.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        Self::open(url, max_connections, Create::No).await
+    }
+
+    /// Connects to `url`, creating a SQLite file if it does not exist (its directory must):
+    /// for `verdict migrate` and the demo.
+    pub async fn connect_or_create(url: &str, max_connections: u32) -> Result<Self> {
+        Self::open(url, max_connections, Create::Yes).await
+    }
+
+    async fn open(url: &str, max_connections: u32, create: Create) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         let display_url = crate::config::redact_url(url);
-        let url = normalize_url(url, backend);
+        if backend == Backend::Sqlite {
+            check_sqlite_path(url, create)?;
+        }
+        let url = normalize_url(url, backend, create);
         let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
         preflight(&options).await?;
         let pool = AnyPoolOptions::new()
@@ -101,9 +115,26 @@ impl Store {
         })
     }
 
+    /// Fails with how to fix it when the database has no verdict schema (never migrated):
+    /// otherwise the first query would fail with a bare "no such table".
+    pub async fn require_schema(&self) -> Result<()> {
+        let applied = match self.applied_migrations().await {
+            Ok(applied) => applied,
+            Err(Error::Database(e)) if is_missing_table(&e) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        if applied.is_empty() {
+            return Err(Error::Invalid(format!(
+                "the database at {url} has no verdict schema: run `verdict migrate --db {url}`",
+                url = self.display_url
+            )));
+        }
+        Ok(())
+    }
+
     /// Connects and applies every pending migration.
     pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<Self> {
-        let store = Self::connect(url, max_connections).await?;
+        let store = Self::connect_or_create(url, max_connections).await?;
         store.migrate().await?;
         Ok(store)
     }
@@ -162,13 +193,65 @@ async fn preflight(options: &AnyConnectOptions) -> Result<()> {
 /// How long connecting may take before the database counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Adds `mode=rwc` to SQLite URLs so a missing file is created; leaves others alone.
-fn normalize_url(url: &str, backend: Backend) -> String {
+/// Whether connecting may create a missing SQLite file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Create {
+    Yes,
+    No,
+}
+
+/// Sets the SQLite open mode (`rwc` creates, `rw` does not) unless the URL chose one;
+/// leaves other URLs alone.
+fn normalize_url(url: &str, backend: Backend, create: Create) -> String {
     if backend != Backend::Sqlite || url.contains("mode=") || url.contains(":memory:") {
         return url.to_owned();
     }
     let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}mode=rwc")
+    let mode = if create == Create::Yes { "rwc" } else { "rw" };
+    format!("{url}{sep}mode={mode}")
+}
+
+/// The file a SQLite URL names; `None` for in-memory databases.
+fn sqlite_file(url: &str) -> Option<&Path> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then(|| Path::new(path))
+}
+
+/// A clear error, before SQLite's "unable to open database file", for a file that is not
+/// there when it must be, or a directory that is not there when the file is to be made.
+fn check_sqlite_path(url: &str, create: Create) -> Result<()> {
+    let Some(path) = sqlite_file(url) else {
+        return Ok(());
+    };
+    if path.exists() {
+        return Ok(());
+    }
+    match create {
+        Create::No => Err(Error::Invalid(format!(
+            "no SQLite database at {}: create one with `verdict migrate --db {url}`",
+            path.display()
+        ))),
+        Create::Yes => match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+                Err(Error::Invalid(format!(
+                    "cannot create {}: the directory {} does not exist",
+                    path.display(),
+                    dir.display()
+                )))
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+/// SQLite's "no such table" or PostgreSQL's "relation ... does not exist".
+fn is_missing_table(e: &sqlx::Error) -> bool {
+    let message = e.to_string();
+    message.contains("no such table")
+        || (message.contains("relation") && message.contains("does not exist"))
 }
 
 /// A SQLite URL for a file path.

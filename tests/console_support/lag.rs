@@ -95,6 +95,7 @@ fn group(name: &str, state: &str, members: u32, partitions: Vec<PartitionLag>) -
             .map(|p| p.status)
             .max()
             .unwrap_or(Status::Ok),
+        reason: None,
         total_lag: partitions.iter().map(|p| p.lag).sum(),
         members: (1..=members).map(member).collect(),
         partitions,

@@ -1,6 +1,9 @@
 //! Shared helpers of the lag tests: brokers (mock cluster, tansu), producing records one per
-//! batch at known offsets, and committing a group's offsets from outside the tailer.
+//! batch at known offsets, committing a group's offsets from outside the tailer, and (in
+//! [`cli`]) running the `verdict` binary.
 #![allow(dead_code)]
+
+pub mod cli;
 
 use std::sync::Arc;
 use std::time::Duration;
