@@ -365,7 +365,8 @@ pub(crate) async fn insert_decision(
         "INSERT INTO decisions (decision_id, idempotency_key, event_id, source_topic, \
              source_partition, source_offset, entity_key, model_name, model_version, raw_output, \
              output_is_json, label, confidence, inference_latency_us, decided_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             CAST($13 AS DOUBLE PRECISION), $14, $15)",
     )
     .bind(&d.decision_id)
     .bind(&d.idempotency_key)
@@ -379,7 +380,10 @@ pub(crate) async fn insert_decision(
     .bind(&d.raw_output)
     .bind(i64::from(d.output_is_json))
     .bind(&d.label)
-    .bind(d.confidence)
+    // The confidence travels as text: sqlx's Any driver (0.8) types a NULL f64 as a 4-byte
+    // float, so a PostgreSQL connection whose first insert had no confidence would refuse
+    // every later one. `{}` prints the shortest text that parses back to the same f64.
+    .bind(d.confidence.map(|c| c.to_string()))
     .bind(d.inference_latency_us)
     .bind(d.decided_at_us)
     .execute(&mut **tx)

@@ -55,6 +55,7 @@ impl Projector for ClaimProjector {
 
 struct Env {
     store: Store,
+    url: String,
     clock: ManualClock,
     gate: Gate,
     _guard: Guard,
@@ -92,6 +93,7 @@ async fn env(backend: &str) -> Env {
     );
     Env {
         store,
+        url,
         clock,
         gate,
         _guard: guard,
@@ -504,5 +506,50 @@ async fn lookup_returns_exactly_the_stored_decision(backend: &str) {
         assert_eq!(ids, [d.decision_id.as_str()], "search {needle}");
     }
     assert_eq!(env.store.lookup("nope").await.unwrap(), None);
+    env.finish().await;
+}
+
+on_both!(missing_confidence_then_a_number_on_one_connection);
+/// A decision with no confidence (NULL) followed by one with a confidence, on the same
+/// pooled connection: the prepared insert must accept both.
+async fn missing_confidence_then_a_number_on_one_connection(backend: &str) {
+    let env = env(backend).await;
+    let one = Store::connect(&env.url, 1).await.unwrap();
+    let gate = Gate::new(
+        one.clone(),
+        Arc::new(env.clock.clone()),
+        GateConfig::default(),
+        Arc::new(ClaimProjector),
+    );
+    let raw = |r: &'static str| {
+        move |_: &Event| async move {
+            Ok(ModelOutput {
+                model: ModelId {
+                    name: "m".into(),
+                    version: "v1".into(),
+                },
+                raw_output: r.into(),
+            })
+        }
+    };
+    gate.process(&event("e1", "k1", "{}"), raw("not json"))
+        .await
+        .unwrap();
+    gate.process(
+        &event("e2", "k2", "{}"),
+        raw(r#"{"label":"approve","confidence":0.5}"#),
+    )
+    .await
+    .unwrap();
+    gate.process(&event("e3", "k3", "{}"), raw(r#"{"label":"reject"}"#))
+        .await
+        .unwrap();
+    let confidences: Vec<(Option<f64>,)> =
+        sqlx::query_as("SELECT confidence FROM decisions ORDER BY event_id")
+            .fetch_all(one.pool())
+            .await
+            .unwrap();
+    assert_eq!(confidences, [(None,), (Some(0.5),), (None,)]);
+    one.pool().close().await;
     env.finish().await;
 }
