@@ -16,7 +16,6 @@ pub mod projection;
 pub mod saga;
 pub mod settings;
 pub mod store;
-pub mod text;
 pub mod ui;
 pub mod ui_text;
 

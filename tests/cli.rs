@@ -292,9 +292,9 @@ async fn lookup_text_shows_escape_sequences_escaped() {
     seed_one(&url, "evt-r", "k:raw", "\x1b[2Jcleared\x1b]0;owned\x07").await;
 
     for (needle, shown) in [
-        ("evt-j", "label           \\x1b[2Jwiped"),
-        ("evt-j", "idempotency key k:\\x1b[2J"),
-        ("evt-r", "\\x1b[2Jcleared\\x1b]0;owned\\x07"),
+        ("evt-j", "label           \\u{1b}[2Jwiped"),
+        ("evt-j", "idempotency key k:\\u{1b}[2J"),
+        ("evt-r", "\\u{1b}[2Jcleared\\u{1b}]0;owned\\u{7}"),
     ] {
         let out = verdict(&["lookup", needle, "--db", &url]);
         assert!(out.status.success(), "{}", stderr(&out));

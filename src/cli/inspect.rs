@@ -7,7 +7,7 @@ use serde::Serialize;
 use verdict::clock::{Clock, SystemClock};
 use verdict::settings::Settings;
 use verdict::store::Store;
-use verdict::text::printable;
+use verdict::ui_text::printable;
 
 use super::{lookup_text, out};
 
@@ -36,6 +36,10 @@ fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 }
 
 pub async fn migrate(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> {
+    out::finish(migrate_inner(settings, json).await)
+}
+
+async fn migrate_inner(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> {
     let store = connect(settings).await?;
     let before = store.applied_migrations().await.unwrap_or_default();
     store.migrate().await.context("migration failed")?;
@@ -50,13 +54,17 @@ pub async fn migrate(settings: &Settings, json: bool) -> anyhow::Result<ExitCode
             &serde_json::json!({ "database": store.display_url(), "applied": applied, "current": after.last() }),
         )?;
     } else if applied.is_empty() {
-        println!(
-            "{}: schema is up to date (version {})",
+        out::emit(&format!(
+            "{}: schema is up to date (version {})\n",
             store.display_url(),
             after.last().unwrap_or(&0)
-        );
+        ))?;
     } else {
-        println!("{}: applied migrations {:?}", store.display_url(), applied);
+        out::emit(&format!(
+            "{}: applied migrations {:?}\n",
+            store.display_url(),
+            applied
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,7 @@ use verdict::kafka::lag::{format_lag_time, GroupLag, LagSnapshot, PartitionLag};
 use verdict::kafka::status::{note_text, Status, MIN_SAMPLES};
 use verdict::kafka::{tailer, LagConfig};
 use verdict::settings::Settings;
-use verdict::text::printable;
+use verdict::ui_text::printable;
 
 use super::out;
 

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use verdict::clock::format_us;
 use verdict::model::StepStatus;
 use verdict::store::DecisionContext;
-use verdict::text::{printable as p, printable_multiline};
+use verdict::ui_text::{printable as p, printable_multiline};
 
 /// Duplicate hits listed one by one; the rest are counted.
 const HITS_SHOWN: usize = 10;

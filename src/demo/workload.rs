@@ -57,7 +57,12 @@ impl Default for WorkloadConfig {
             latency_ms: (40, 160),
             saga_deadline: Duration::from_secs(12),
             saga_interval: Duration::from_secs(1),
-            gate: GateConfig::default(),
+            // A short lease: after a database outage, a claim whose commit failed blocks its
+            // key only this long before an agent may infer it again.
+            gate: GateConfig {
+                lease_us: 10_000_000,
+                ..GateConfig::default()
+            },
         }
     }
 }

@@ -288,6 +288,7 @@ impl Poller {
             return Ok(store.clone());
         }
         let store = Store::connect(&self.config.db_url, self.config.max_connections).await?;
+        store.require_schema().await?;
         self.store = Some(store.clone());
         Ok(store)
     }

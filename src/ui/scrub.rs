@@ -229,7 +229,8 @@ impl Scrub for GroupLag {
             self.state,
             self.members,
             self.partitions,
-            self.error
+            self.error,
+            self.reason
         )
     }
 }

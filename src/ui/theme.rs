@@ -77,8 +77,10 @@ impl Theme {
                 path.display()
             ))
         })?;
-        Self::parse(&text)
-            .map_err(|e| Error::Config(format!("console.theme {}: {e}", path.display())))
+        Self::parse(&text).map_err(|e| match e {
+            Error::Config(why) => Error::Config(format!("console.theme {}: {why}", path.display())),
+            other => other,
+        })
     }
 
     /// Parses theme text over the default theme.

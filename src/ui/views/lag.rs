@@ -201,6 +201,9 @@ fn group_reason<'a>(g: &GroupLag, now_us: Micros, theme: &Theme) -> Vec<Line<'a>
         let text = format!("STALE: these rows were read {age} ago; since then: {error}");
         return vec![Line::styled(text, theme.stale)];
     }
+    if let Some(reason) = &g.reason {
+        return vec![Line::styled(reason.clone(), theme.error)];
+    }
     let Some(worst) = g.partitions.iter().max_by_key(|p| (p.status, p.lag)) else {
         return vec![Line::styled(
             "no partitions with commits or assignments".to_owned(),
