@@ -83,6 +83,6 @@ cargo fmt --check
 log "cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 log "cargo test --benches (a short smoke run of each benchmark)"
-cargo test --bench decisions_page --bench lag_refresh 2>&1
+cargo test --bench decisions_page --bench lag_refresh --bench idle_cpu 2>&1
 log "cargo test"
 cargo test --lib --bins --tests 2>&1
