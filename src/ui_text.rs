@@ -16,8 +16,8 @@ pub fn pretty_output(raw: &str) -> String {
 /// text from the database or a broker can neither move the cursor, recolour the screen nor
 /// clear it. Text without control characters is borrowed as is.
 ///
-/// Only `char::is_control` characters are escaped: format characters such as bidi
-/// overrides (U+202E) are shown as received.
+/// Invisible format characters (bidi overrides such as U+202E, zero-width spaces, the byte
+/// order mark) are escaped too, so a key cannot look like another one.
 pub fn printable(s: &str) -> Cow<'_, str> {
     escape_controls(s, false)
 }
@@ -29,7 +29,7 @@ pub fn printable_multiline(s: &str) -> Cow<'_, str> {
 }
 
 fn escape_controls(s: &str, keep_newline: bool) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && !(keep_newline && c == '\n');
+    let unsafe_char = |c: char| (c.is_control() || is_invisible(c)) && !(keep_newline && c == '\n');
     if !s.contains(unsafe_char) {
         return Cow::Borrowed(s);
     }
@@ -44,9 +44,27 @@ fn escape_controls(s: &str, keep_newline: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Invisible format characters that can reorder or hide text on a terminal: bidi marks,
+/// embeddings, overrides and isolates, zero-width characters and the byte order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{feff}'
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_format_characters_are_escaped() {
+        assert_eq!(printable("ab\u{202e}cd"), "ab\\u{202e}cd");
+        assert_eq!(printable("key\u{200b}"), "key\\u{200b}");
+        assert_eq!(printable("\u{feff}x"), "\\u{feff}x");
+        assert_eq!(printable("plain ü ✓"), "plain ü ✓");
+    }
 
     #[test]
     fn control_characters_are_escaped_visibly() {

@@ -74,6 +74,8 @@ pub async fn lookup(settings: &Settings, needle: &str, json: bool) -> anyhow::Re
 }
 
 async fn lookup_inner(settings: &Settings, needle: &str, json: bool) -> anyhow::Result<ExitCode> {
+    // Pasted ids often carry spaces; the console's search trims them too.
+    let needle = needle.trim();
     let store = connect_existing(settings).await?;
     let Some(decision) = store.lookup(needle).await? else {
         if json {
@@ -81,7 +83,7 @@ async fn lookup_inner(settings: &Settings, needle: &str, json: bool) -> anyhow::
         } else {
             eprintln!(
                 "no decision for '{}' (searched idempotency keys, event ids, redelivered event \
-                 ids and decision ids)",
+                 ids, entity keys and decision ids)",
                 printable(needle)
             );
         }

@@ -64,9 +64,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show the decision an idempotency key, event id or decision id resolves to.
+    /// Show the decision an idempotency key, event id, entity key or decision id resolves to.
     Lookup {
-        /// An idempotency key, an event id (original or redelivered) or a decision id.
+        /// An idempotency key, an event id (original or redelivered), an entity key (its newest
+        /// decision) or a decision id.
         key_or_event_id: String,
         #[arg(long)]
         json: bool,

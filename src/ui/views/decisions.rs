@@ -140,7 +140,10 @@ fn empty_text(app: &App) -> String {
         (_, None, None) => "loading…".into(),
         (ListSource::Log, Some(_), _) => "no decisions in the log yet".into(),
         (ListSource::Search { needle }, Some(_), _) => {
-            format!("no decision has idempotency key, event id or entity '{needle}'")
+            format!(
+                "no decision for '{needle}' (searched idempotency keys, event ids, \
+                 redelivered event ids, entity keys and decision ids)"
+            )
         }
     }
 }
