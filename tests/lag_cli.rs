@@ -95,7 +95,12 @@ async fn one_shot_lag_text_does_not_call_one_sample_ok_and_says_why_a_group_is_e
         &brokers,
     ];
     let out = verdict(&args);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a group in ERR: {}",
+        stderr(&out)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
 
     let row = text.lines().find(|l| l.contains("orders")).expect("a row");

@@ -57,8 +57,18 @@ async fn run_inner(
         ));
     }
     out::emit(&text)?;
-    Ok(ExitCode::SUCCESS)
+
+    // A script checking lag learns from the exit code that a watched group is in error.
+    let in_error = snapshot.groups.iter().any(|g| g.status == Status::Err);
+    Ok(if in_error {
+        ExitCode::from(GROUP_IN_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
+
+/// Exit code of a one-shot `verdict lag` that read the cluster and found a group in ERR.
+const GROUP_IN_ERROR: u8 = 1;
 
 /// Prints every new snapshot until Ctrl-C or until stdout's reader goes away.
 async fn watch_lag(config: LagConfig, json: bool) -> anyhow::Result<ExitCode> {
