@@ -123,16 +123,17 @@ async fn lookup_and_stats_report_the_stored_values() {
     assert!(stderr(&missing).contains("no decision for 'no-such-key'"));
 }
 
-#[test]
-fn bad_config_line_is_named() {
+/// Runs `verdict stats` with a config file holding `text`.
+fn stats_with_config(text: &str) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("verdict.toml");
-    std::fs::write(
-        &path,
-        "operator = \"ana\"\n[dedup]\nwindow_days = \"many\"\n",
-    )
-    .unwrap();
-    let out = verdict(&["stats", "--config", path.to_str().unwrap()]);
+    std::fs::write(&path, text).unwrap();
+    verdict(&["stats", "--config", path.to_str().unwrap()])
+}
+
+#[test]
+fn bad_config_line_is_named() {
+    let out = stats_with_config("operator = \"ana\"\n[dedup]\nwindow_days = \"many\"\n");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -144,14 +145,7 @@ fn bad_config_line_is_named() {
 
 #[test]
 fn password_in_config_is_refused_and_not_echoed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("verdict.toml");
-    std::fs::write(
-        &path,
-        "[database]\nurl = \"postgres://app:s3cr3t@db/verdict\"\n",
-    )
-    .unwrap();
-    let out = verdict(&["stats", "--config", path.to_str().unwrap()]);
+    let out = stats_with_config("[database]\nurl = \"postgres://app:s3cr3t@db/verdict\"\n");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(err.contains("url_env") && !err.contains("s3cr3t"), "{err}");
